@@ -1,4 +1,4 @@
-"""The one error type the whole system shows to people: a stable code plus Dutch and English text."""
+"""The one error type shown to people: a stable code plus Dutch and English text."""
 
 from __future__ import annotations
 

@@ -1,0 +1,545 @@
+"""The ledger store: applies core's rules and writes each entry in one transaction.
+
+One transaction holds the business checks, the signed entry row, both balance changes and
+the device's chain head. On SQLite that transaction starts with BEGIN IMMEDIATE (see
+engine.py), on PostgreSQL the chain head row is locked; either way two writers can never
+give out the same seq, and a crash leaves either all of an entry or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+
+from kiosk.core import accounts as acc
+from kiosk.core.amounts import format_amount
+from kiosk.core.canonical import canonical_json
+from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.crypto import SigningKey, device_id_for
+from kiosk.core.entries import GENESIS_HASH, Entry, Kind, Refs, make_entry
+from kiosk.db.errors import LedgerError, not_found
+from kiosk.db.models import (
+    Balance,
+    ChainHead,
+    Chore,
+    ChoreClaim,
+    Device,
+    LedgerEntry,
+    Merchant,
+    Resident,
+)
+
+ENTRIES = LedgerEntry.__table__
+BALANCES = Balance.__table__
+HEADS = ChainHead.__table__
+CLAIMS = ChoreClaim.__table__
+
+
+def row_to_entry(row: object) -> Entry:
+    """A ledger_entries row (mapping-like) back to the core Entry it was written from."""
+    m = row._mapping  # type: ignore[attr-defined]
+    return Entry(
+        version=m["version"],
+        device_id=m["device_id"],
+        seq=m["seq"],
+        prev_hash=m["prev_hash"],
+        tx_id=m["tx_id"],
+        kind=Kind(m["kind"]),
+        debit=m["debit"],
+        credit=m["credit"],
+        amount=m["amount"],
+        refs=json.loads(m["refs"]),
+        wall_time=m["wall_time"],
+        entry_hash=m["entry_hash"],
+        signature=m["signature"],
+    )
+
+
+def entry_row(entry: Entry, claim_id: str | None, ref_tx_id: str | None) -> dict[str, object]:
+    return {
+        "device_id": entry.device_id,
+        "seq": entry.seq,
+        "version": entry.version,
+        "tx_id": entry.tx_id,
+        "prev_hash": entry.prev_hash,
+        "entry_hash": entry.entry_hash,
+        "kind": str(entry.kind),
+        "debit": entry.debit,
+        "credit": entry.credit,
+        "amount": entry.amount,
+        "refs": canonical_json(entry.refs).decode(),
+        "wall_time": entry.wall_time,
+        "signature": entry.signature,
+        "claim_id": claim_id,
+        "ref_tx_id": ref_tx_id,
+    }
+
+
+class _HotSql:
+    """The write path's statements as driver SQL, in the driver's parameter style."""
+
+    head = "SELECT last_seq, head_hash FROM chain_heads WHERE device_id = :d"
+    move = "UPDATE balances SET balance = balance + :delta WHERE account_id = :a"
+    set_head = "UPDATE chain_heads SET last_seq = :s, head_hash = :h WHERE device_id = :d"
+    insert_entry = "INSERT INTO ledger_entries ({}) VALUES ({})".format(
+        ", ".join(c.name for c in ENTRIES.columns if c.name != "synced_at"),
+        ", ".join(":" + c.name for c in ENTRIES.columns if c.name != "synced_at"),
+    )
+
+    def __init__(self, engine: Engine) -> None:
+        if engine.dialect.name != "sqlite":
+            # Lock the chain head so two writers never hand out the same seq.
+            self.head += " FOR UPDATE"
+        if engine.dialect.paramstyle in ("pyformat", "format"):
+            for name in ("head", "move", "set_head", "insert_entry"):
+                setattr(self, name, re.sub(r":(\w+)", r"%(\1)s", getattr(self, name)))
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    id: str
+    chore_id: str
+    resident_id: str
+    status: str
+    reason: str | None
+
+
+class LedgerStore:
+    """The only writer of ledger entries on a device."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        key: SigningKey,
+        clock: Clock | None = None,
+        *,
+        role: str = "unenrolled",
+        name: str = "this device",
+    ) -> None:
+        self.engine = engine
+        self.key = key
+        self.clock = clock or SystemClock()
+        self.device_id = device_id_for(key.verify_key)
+        self._sql = _HotSql(engine)
+        self._local = threading.local()
+        self._connections: list[Connection] = []
+        with self.transaction() as conn:
+            known = conn.execute(select(Device.id).where(Device.id == self.device_id)).first()
+            if known is None:
+                conn.execute(
+                    insert(Device.__table__).values(
+                        id=self.device_id,
+                        public_key=bytes(key.verify_key).hex(),
+                        role=role,
+                        name=name,
+                        is_self=True,
+                    )
+                )
+                conn.execute(
+                    insert(HEADS).values(
+                        device_id=self.device_id, last_seq=0, head_hash=GENESIS_HASH
+                    )
+                )
+
+    # -- the one write path -------------------------------------------------------------
+
+    def _writer(self) -> Connection:
+        """This thread's long-lived writer connection (SQLite connections stay in their thread)."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self.engine.connect()
+            self._local.conn = conn
+            self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        for conn in self._connections:
+            conn.close()
+        self._connections.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        conn = self._writer()
+        with conn.begin():
+            yield conn
+
+    def _append(
+        self,
+        conn: Connection,
+        kind: Kind,
+        *,
+        debit: str | None = None,
+        credit: str | None = None,
+        amount: int = 0,
+        refs: Refs | None = None,
+        claim_id: str | None = None,
+        ref_tx_id: str | None = None,
+    ) -> Entry:
+        # Driver-level SQL: this path runs once per payment and is measured in bench/ledger.py.
+        sql = self._sql
+        last_seq, head_hash = conn.exec_driver_sql(sql.head, {"d": self.device_id}).one()
+        entry = make_entry(
+            self.key,
+            self.device_id,
+            last_seq + 1,
+            head_hash,
+            kind,
+            debit=debit,
+            credit=credit,
+            amount=amount,
+            refs=refs,
+            wall_time=self.clock.now_ms(),
+        )
+        conn.exec_driver_sql(sql.insert_entry, entry_row(entry, claim_id, ref_tx_id))
+        if debit is not None and credit is not None:
+            for account, delta in ((debit, -amount), (credit, amount)):
+                changed = conn.exec_driver_sql(sql.move, {"a": account, "delta": delta}).rowcount
+                if changed != 1:
+                    raise not_found("rekening", "account", account)
+        conn.exec_driver_sql(
+            sql.set_head, {"d": self.device_id, "s": entry.seq, "h": entry.entry_hash}
+        )
+        return entry
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def balance(self, account: str) -> int:
+        with self.engine.connect() as conn:
+            return _balance(conn, account)
+
+    def history(self, account: str, limit: int = 50) -> list[Entry]:
+        """The newest entries touching `account`, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(ENTRIES)
+                .where(or_(ENTRIES.c.debit == account, ENTRIES.c.credit == account))
+                .order_by(ENTRIES.c.wall_time.desc(), ENTRIES.c.seq.desc())
+                .limit(limit)
+            ).all()
+        return [row_to_entry(r) for r in rows]
+
+    def head(self) -> tuple[int, str]:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(HEADS.c.last_seq, HEADS.c.head_hash).where(
+                    HEADS.c.device_id == self.device_id
+                )
+            ).one()
+        return int(row.last_seq), str(row.head_hash)
+
+    def claim(self, claim_id: str) -> ClaimView:
+        with self.engine.connect() as conn:
+            row = _claim(conn, claim_id)
+        return ClaimView(row.id, row.chore_id, row.resident_id, row.status, row.reason)
+
+    # -- money -----------------------------------------------------------------------------
+
+    def spend(
+        self, resident_id: str, merchant_id: str, amount: int, *, card_serial: str | None = None
+    ) -> Entry:
+        wallet, till = acc.wallet(resident_id), acc.till(merchant_id)
+        refs: Refs = {"merchant": merchant_id, "resident": resident_id}
+        if card_serial:
+            refs["card"] = card_serial
+        with self.transaction() as conn:
+            _require_active_resident(conn, resident_id)
+            _require(conn, Merchant, merchant_id, "winkel", "merchant")
+            available = _balance(conn, wallet)
+            if isinstance(amount, int) and amount > available:
+                raise LedgerError(
+                    "insufficient_balance",
+                    f"Onvoldoende saldo: er staat {format_amount(available, 'nl')} op de kaart, "
+                    f"de betaling is {format_amount(amount, 'nl')}.",
+                    f"Insufficient balance: the card holds {format_amount(available, 'en')}, "
+                    f"the payment is {format_amount(amount, 'en')}.",
+                )
+            return self._append(
+                conn, Kind.SPEND, debit=wallet, credit=till, amount=amount, refs=refs
+            )
+
+    def refund(self, spend_tx_id: str, amount: int) -> Entry:
+        with self.transaction() as conn:
+            spend = conn.execute(
+                select(ENTRIES.c.debit, ENTRIES.c.credit, ENTRIES.c.amount).where(
+                    ENTRIES.c.tx_id == spend_tx_id, ENTRIES.c.kind == Kind.SPEND.value
+                )
+            ).first()
+            if spend is None:
+                raise LedgerError(
+                    "unknown_spend",
+                    f"Er is geen betaling {spend_tx_id} om terug te boeken.",
+                    f"There is no payment {spend_tx_id} to refund.",
+                )
+            refunded = conn.execute(
+                select(func.coalesce(func.sum(ENTRIES.c.amount), 0)).where(
+                    ENTRIES.c.ref_tx_id == spend_tx_id, ENTRIES.c.kind == Kind.REFUND.value
+                )
+            ).scalar_one()
+            left = spend.amount - int(refunded)
+            if isinstance(amount, int) and amount > left:
+                raise LedgerError(
+                    "refund_exceeds_spend",
+                    f"Er kan nog maar {format_amount(left, 'nl')} van deze betaling terug.",
+                    f"Only {format_amount(left, 'en')} of this payment can still be refunded.",
+                )
+            till_balance = _balance(conn, spend.credit)
+            if isinstance(amount, int) and amount > till_balance:
+                raise LedgerError(
+                    "till_insufficient",
+                    "De kassa van de winkel heeft niet genoeg heitjes voor deze terugbetaling.",
+                    "The shop's till does not hold enough heitjes for this refund.",
+                )
+            return self._append(
+                conn,
+                Kind.REFUND,
+                debit=spend.credit,
+                credit=spend.debit,
+                amount=amount,
+                refs={"spend": spend_tx_id},
+                ref_tx_id=spend_tx_id,
+            )
+
+    def settle(self, merchant_id: str, amount: int, *, reference: str) -> Entry:
+        till = acc.till(merchant_id)
+        with self.transaction() as conn:
+            _require(conn, Merchant, merchant_id, "winkel", "merchant")
+            available = _balance(conn, till)
+            if isinstance(amount, int) and amount > available:
+                raise LedgerError(
+                    "settle_exceeds_till",
+                    f"De kassa bevat maar {format_amount(available, 'nl')}.",
+                    f"The till holds only {format_amount(available, 'en')}.",
+                )
+            return self._append(
+                conn,
+                Kind.SETTLE,
+                debit=till,
+                credit=acc.REDEMPTION,
+                amount=amount,
+                refs={"merchant": merchant_id, "reference": reference},
+            )
+
+    def adjust(self, debit: str, credit: str, amount: int, *, reason: str, staff_id: str) -> Entry:
+        with self.transaction() as conn:
+            return self._append(
+                conn,
+                Kind.ADJUST,
+                debit=debit,
+                credit=credit,
+                amount=amount,
+                refs={"reason": reason.strip(), "staff": staff_id},
+            )
+
+    def expire(self, resident_id: str, amount: int, *, policy: str) -> Entry:
+        wallet = acc.wallet(resident_id)
+        with self.transaction() as conn:
+            available = _balance(conn, wallet)
+            if isinstance(amount, int) and amount > available:
+                raise LedgerError(
+                    "expire_exceeds_balance",
+                    "Er kan niet meer vervallen dan er op de kaart staat.",
+                    "No more can expire than the card holds.",
+                )
+            return self._append(
+                conn,
+                Kind.EXPIRE,
+                debit=wallet,
+                credit=acc.WRITEOFF,
+                amount=amount,
+                refs={"policy": policy},
+            )
+
+    def earn(self, claim_id: str) -> Entry:
+        """Reward an approved claim with its chore's reward; a claim is rewarded once."""
+        with self.transaction() as conn:
+            claim = _claim(conn, claim_id)
+            if claim.status == "rewarded":
+                raise LedgerError(
+                    "claim_already_rewarded",
+                    "Deze klus is al beloond.",
+                    "This chore has already been rewarded.",
+                )
+            if claim.status != "approved" or claim.approval_tx is None:
+                raise LedgerError(
+                    "claim_not_approved",
+                    "Deze klus is nog niet goedgekeurd door een inspecteur.",
+                    "This chore has not been approved by an inspector yet.",
+                )
+            reward = conn.execute(
+                select(Chore.reward).where(Chore.id == claim.chore_id)
+            ).scalar_one()
+            entry = self._append(
+                conn,
+                Kind.EARN,
+                debit=acc.ISSUANCE,
+                credit=acc.wallet(claim.resident_id),
+                amount=reward,
+                refs={"claim": claim_id, "approval": claim.approval_tx},
+                claim_id=claim_id,
+            )
+            _set_claim(conn, claim_id, "rewarded", self.clock.now_ms(), earn_tx=entry.tx_id)
+            return entry
+
+    # -- chore claims (event entries) -----------------------------------------------------
+
+    def sign_up(self, chore_id: str, resident_id: str, *, claim_id: str | None = None) -> str:
+        claim_id = claim_id or str(uuid.uuid4())
+        with self.transaction() as conn:
+            _require_active_resident(conn, resident_id)
+            chore = conn.execute(select(Chore).where(Chore.id == chore_id)).first()
+            if chore is None:
+                raise not_found("klus", "chore", chore_id)
+            taken = conn.execute(
+                select(func.count())
+                .select_from(CLAIMS)
+                .where(CLAIMS.c.chore_id == chore_id, CLAIMS.c.status != "rejected")
+            ).scalar_one()
+            if taken >= chore.capacity:
+                raise LedgerError(
+                    "chore_full",
+                    "Deze klus zit vol. Kies een andere klus.",
+                    "This chore is full. Please choose another one.",
+                )
+            already = conn.execute(
+                select(CLAIMS.c.id).where(
+                    CLAIMS.c.chore_id == chore_id, CLAIMS.c.resident_id == resident_id
+                )
+            ).first()
+            if already is not None:
+                raise LedgerError(
+                    "already_signed_up",
+                    "U staat al ingeschreven voor deze klus.",
+                    "You are already signed up for this chore.",
+                )
+            now = self.clock.now_ms()
+            conn.execute(
+                insert(CLAIMS).values(
+                    id=claim_id,
+                    chore_id=chore_id,
+                    resident_id=resident_id,
+                    status="signed_up",
+                    updated_at=now,
+                )
+            )
+            self._append(
+                conn,
+                Kind.CLAIM_SIGNUP,
+                refs={"claim": claim_id, "chore": chore_id, "resident": resident_id},
+            )
+        return claim_id
+
+    def check_in(self, claim_id: str) -> Entry:
+        return self._step(claim_id, Kind.CHECK_IN, {"signed_up"}, "checked_in")
+
+    def check_out(self, claim_id: str) -> Entry:
+        return self._step(claim_id, Kind.CHECK_OUT, {"checked_in"}, "done")
+
+    def approve(self, claim_id: str, inspector_id: str) -> Entry:
+        return self._step(
+            claim_id, Kind.APPROVAL, {"done"}, "approved", {"inspector": inspector_id}
+        )
+
+    def reject(self, claim_id: str, inspector_id: str, reason: str) -> Entry:
+        if not reason.strip():
+            raise LedgerError(
+                "reason_missing",
+                "Geef een reden op waarom de klus is afgekeurd.",
+                "Give a reason why the chore was rejected.",
+            )
+        return self._step(
+            claim_id,
+            Kind.REJECTION,
+            {"checked_in", "done"},
+            "rejected",
+            {"inspector": inspector_id, "reason": reason.strip()},
+        )
+
+    def _step(
+        self,
+        claim_id: str,
+        kind: Kind,
+        allowed: set[str],
+        new_status: str,
+        extra: Refs | None = None,
+    ) -> Entry:
+        with self.transaction() as conn:
+            claim = _claim(conn, claim_id)
+            if claim.status not in allowed:
+                raise LedgerError(
+                    "claim_wrong_state",
+                    f"Dat kan nu niet: de klus staat op '{claim.status}'.",
+                    f"That is not possible now: the chore claim is '{claim.status}'.",
+                )
+            entry = self._append(conn, kind, refs={"claim": claim_id, **(extra or {})})
+            _set_claim(
+                conn,
+                claim_id,
+                new_status,
+                self.clock.now_ms(),
+                reason=str(extra["reason"]) if extra and "reason" in extra else None,
+                approval_tx=entry.tx_id if kind is Kind.APPROVAL else None,
+            )
+            return entry
+
+
+def _balance(conn: Connection, account: str) -> int:
+    value = conn.execute(
+        select(BALANCES.c.balance).where(BALANCES.c.account_id == account)
+    ).scalar_one_or_none()
+    if value is None:
+        raise not_found("rekening", "account", account)
+    return int(value)
+
+
+def _require(conn: Connection, model: type, ident: str, nl: str, en: str) -> None:
+    if conn.execute(select(model.id).where(model.id == ident)).first() is None:  # type: ignore[attr-defined]
+        raise not_found(nl, en, ident)
+
+
+def _require_active_resident(conn: Connection, resident_id: str) -> None:
+    status = conn.execute(
+        select(Resident.status).where(Resident.id == resident_id)
+    ).scalar_one_or_none()
+    if status is None:
+        raise not_found("bewoner", "resident", resident_id)
+    if status != "active":
+        raise LedgerError(
+            "resident_blocked",
+            "Deze deelnemer is geblokkeerd. Neem contact op met de gemeente.",
+            "This participant is blocked. Please contact the municipality.",
+        )
+
+
+def _claim(conn: Connection, claim_id: str):  # noqa: ANN202 - a Row
+    row = conn.execute(select(CLAIMS).where(CLAIMS.c.id == claim_id)).first()
+    if row is None:
+        raise not_found("klusaanmelding", "claim", claim_id)
+    return row
+
+
+def _set_claim(
+    conn: Connection,
+    claim_id: str,
+    status: str,
+    now: int,
+    *,
+    reason: str | None = None,
+    approval_tx: str | None = None,
+    earn_tx: str | None = None,
+) -> None:
+    values: dict[str, object] = {"status": status, "updated_at": now}
+    if reason is not None:
+        values["reason"] = reason
+    if approval_tx is not None:
+        values["approval_tx"] = approval_tx
+    if earn_tx is not None:
+        values["earn_tx"] = earn_tx
+    conn.execute(update(CLAIMS).where(CLAIMS.c.id == claim_id).values(**values))
