@@ -1,0 +1,401 @@
+"""The sync wire protocol shared by devices and the server (DESIGN.md §5).
+
+Every message that carries authority is signed over ``canonical_bytes(DOMAIN, body)``, where
+the body is the message's JSON form without its ``signature`` field:
+
+* ``Batch``             device key         ``heitje/batch/v1``
+* ``Ack``               municipality key   ``heitje/ack/v1``
+* ``Snapshot``          municipality key   ``heitje/snapshot/v1``
+* ``DeviceCertificate`` municipality key   ``heitje/cert/v1``
+
+The models are strict (no type coercion, unknown fields refused), so what a receiver
+verifies is exactly what the sender signed: ``model_dump(mode="json")`` of a parsed message
+gives back the dict that came over the wire. Amounts are integer cents, times integer
+milliseconds since the Unix epoch (UTC), except ``snapshot_max_age_s`` (seconds).
+
+This module imports only kiosk.core and pydantic: the kiosk and the server both use it.
+Changes here are additive only (new optional fields, new error codes).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Final, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from kiosk.core.canonical import canonical_bytes
+from kiosk.core.crypto import SigningKey, VerifyKey, sign, verify
+from kiosk.core.entries import Entry
+
+PROTOCOL_VERSION: Final = 1
+
+BATCH_DOMAIN: Final = "heitje/batch/v1"
+ACK_DOMAIN: Final = "heitje/ack/v1"
+SNAPSHOT_DOMAIN: Final = "heitje/snapshot/v1"
+CERT_DOMAIN: Final = "heitje/cert/v1"
+
+# Upper bounds keep every integer inside a signed 64-bit column on every database.
+MAX_INT: Final = 2**62
+MAX_BATCH_ENTRIES: Final = 5000
+
+# ---------------------------------------------------------------------------------------------
+# Stable error codes (ErrorBody.code). Texts may change; codes never do.
+# ---------------------------------------------------------------------------------------------
+
+# request shape
+REQUEST_INVALID: Final = "request_invalid"  # the JSON does not fit the schema at all
+ENTRY_MALFORMED: Final = "entry_malformed"  # an entry is unreadable or breaks its own shape
+BATCH_TOO_LARGE: Final = "batch_too_large"
+# device and certificate
+UNKNOWN_DEVICE: Final = "unknown_device"
+DEVICE_REVOKED: Final = "device_revoked"
+DEVICE_QUARANTINED: Final = "device_quarantined"  # after a fork; an admin must look
+CERT_EXPIRED: Final = "cert_expired"
+KEY_EPOCH_MISMATCH: Final = "key_epoch_mismatch"
+# signatures and hashes
+SIGNATURE_MISSING: Final = "signature_missing"  # the batch signature was dropped
+BAD_BATCH_SIGNATURE: Final = "bad_batch_signature"  # wrong key, or bytes changed after signing
+BAD_ENTRY_HASH: Final = "bad_entry_hash"  # an entry's contents do not match its hash
+BAD_ENTRY_SIGNATURE: Final = "bad_entry_signature"  # an entry's signature does not verify
+# chain and sequence
+CHAIN_BROKEN: Final = "chain_broken"  # prev_hash does not continue the acknowledged chain
+SEQ_NOT_CONTIGUOUS: Final = "seq_not_contiguous"  # entries not in order / header mismatch
+FORK_DETECTED: Final = "fork_detected"  # same seq, different hash: device quarantined
+GAP: Final = "gap"  # the batch starts after the next expected seq; nothing applied
+CLOCK_SKEW: Final = "clock_skew"  # an entry's wall time is implausible next to the server's
+# business rules (BUSINESS_RULE is the family; the specific code is what is sent)
+BUSINESS_RULE: Final = "business_rule"
+CLAIM_NOT_APPROVED: Final = "claim_not_approved"
+CLAIM_ALREADY_REWARDED: Final = "claim_already_rewarded"
+EARN_CAP_EXCEEDED: Final = "earn_cap_exceeded"
+EARN_AMOUNT_WRONG: Final = "earn_amount_wrong"
+INSUFFICIENT_BALANCE: Final = "insufficient_balance"  # online-only rule; offline spends: review
+UNKNOWN_ACCOUNT: Final = "unknown_account"
+KIND_NOT_ALLOWED: Final = "kind_not_allowed"  # e.g. a device writing settle/adjust/expire
+REFUND_WITHOUT_SPEND: Final = "refund_without_spend"
+DUPLICATE_TX_ID: Final = "duplicate_tx_id"
+# enrolment
+ENROL_CODE_INVALID: Final = "enrol_code_invalid"
+ENROL_CODE_EXPIRED: Final = "enrol_code_expired"
+ENROL_CODE_USED: Final = "enrol_code_used"
+BAD_PUBLIC_KEY: Final = "bad_public_key"
+# snapshots (checked on the device)
+STALE_SNAPSHOT: Final = "stale_snapshot"
+BAD_SNAPSHOT_SIGNATURE: Final = "bad_snapshot_signature"
+SNAPSHOT_VERSION_UNKNOWN: Final = "snapshot_version_unknown"  # since= newer than the server's
+# generic
+NOT_FOUND: Final = "not_found"
+
+BUSINESS_RULE_CODES: Final = frozenset(
+    {
+        BUSINESS_RULE,
+        CLAIM_NOT_APPROVED,
+        CLAIM_ALREADY_REWARDED,
+        EARN_CAP_EXCEEDED,
+        EARN_AMOUNT_WRONG,
+        INSUFFICIENT_BALANCE,
+        UNKNOWN_ACCOUNT,
+        KIND_NOT_ALLOWED,
+        REFUND_WITHOUT_SPEND,
+        DUPLICATE_TX_ID,
+    }
+)
+
+# Review reasons: spends that were recorded and honoured in the chain but broke an offline
+# limit; they are kept in the server's review queue (see docs/server.md).
+REVIEW_OVER_TX_CAP: Final = "over_transaction_cap"
+REVIEW_OVER_DAILY_CAP: Final = "over_daily_cap"
+REVIEW_OVER_EXPOSURE: Final = "over_device_exposure"
+REVIEW_CARD_REVOKED: Final = "card_revoked"
+REVIEW_RESIDENT_BLOCKED: Final = "resident_blocked"
+
+Role = Literal["merchant-counter", "resident-kiosk", "klusbox-desk", "server"]
+DEVICE_ROLES: Final = ("merchant-counter", "resident-kiosk", "klusbox-desk")
+
+
+# ---------------------------------------------------------------------------------------------
+# Field types
+# ---------------------------------------------------------------------------------------------
+
+
+def _clean_text(value: str) -> str:
+    # NUL cannot be stored in PostgreSQL text, and a lone surrogate cannot be UTF-8 encoded for
+    # canonical bytes: refuse both at the door instead of failing deep inside.
+    if "\x00" in value:
+        raise ValueError("text may not contain NUL")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("text must be valid UTF-8") from exc
+    return value
+
+
+Text = Annotated[str, Field(max_length=500), AfterValidator(_clean_text)]
+Ident = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._:@-]+$")]
+Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+SigHex = Annotated[str, Field(max_length=128, pattern=r"^([0-9a-f]{128})?$")]
+Count = Annotated[int, Field(ge=0, le=MAX_INT)]
+Seq = Annotated[int, Field(ge=1, le=MAX_INT)]
+Millis = Annotated[int, Field(ge=0, le=MAX_INT)]
+RefValue = (
+    Annotated[str, Field(max_length=200), AfterValidator(_clean_text)]
+    | Annotated[int, Field(ge=-MAX_INT, le=MAX_INT)]
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class _Signed(_Model):
+    signature: SigHex = ""
+
+    def body(self) -> dict[str, Any]:
+        """The JSON form without the signature: what gets signed."""
+        return self.model_dump(mode="json", exclude={"signature"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages
+# ---------------------------------------------------------------------------------------------
+
+
+class ErrorBody(_Model):
+    """Every refusal: a stable code and a text for people, in Dutch and English."""
+
+    code: str
+    message_nl: str
+    message_en: str
+    seq: int | None = None  # the entry the refusal is about, if one
+    next_seq: int | None = None  # what the server expects next from this device, if known
+
+
+class Limits(_Model):
+    """Offline limits: cents, except snapshot_max_age_s (seconds)."""
+
+    per_tx_cap: Count
+    offline_daily_cap_per_resident: Count
+    offline_exposure_cap: Count
+    snapshot_max_age_s: Count
+
+    def as_policy_mapping(self) -> dict[str, int]:
+        """The same limits under kiosk.core.offline_policy.OfflineLimits' field names."""
+        return {
+            "per_tx_cap": self.per_tx_cap,
+            "resident_daily_cap": self.offline_daily_cap_per_resident,
+            "device_exposure_cap": self.offline_exposure_cap,
+            "snapshot_max_age_ms": self.snapshot_max_age_s * 1000,
+        }
+
+
+class EnrolRequest(_Model):
+    code: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+    public_key: Hex64  # the device's Ed25519 public key
+    name: Text
+
+
+class DeviceCertificate(_Signed):
+    device_id: Ident
+    role: Role
+    public_key: Hex64
+    limits: Limits
+    valid_until: Millis
+    issued_at: Millis
+    name: Text = ""
+    key_epoch: Count = 1
+
+
+class WireEntry(_Model):
+    """kiosk.core.entries.Entry.to_wire(), field for field."""
+
+    v: Annotated[int, Field(ge=1, le=1000)]
+    device_id: Ident
+    seq: Seq
+    prev_hash: Hex64
+    tx_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+    kind: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+    debit: Ident | None
+    credit: Ident | None
+    amount: Annotated[int, Field(ge=-MAX_INT, le=MAX_INT)]
+    refs: Annotated[dict[Ident, RefValue], Field(max_length=20)]
+    wall_time: Millis
+    entry_hash: Hex64
+    signature: SigHex
+
+    def to_entry(self) -> Entry:
+        """The core Entry (raises kiosk.core.entries.EntryError for an unknown kind)."""
+        return Entry.from_wire(self.model_dump(mode="json"))
+
+    @classmethod
+    def of(cls, entry: Entry) -> WireEntry:
+        return cls.model_validate(entry.to_wire())
+
+
+class Batch(_Signed):
+    device_id: Ident
+    key_epoch: Count
+    first_seq: Seq
+    last_seq: Seq
+    prev_hash: Hex64  # the hash the first entry continues from
+    entries: Annotated[list[WireEntry], Field(min_length=1, max_length=MAX_BATCH_ENTRIES)]
+
+
+AckStatus = Literal["applied", "duplicate", "partial", "head"]
+
+
+class Ack(_Signed):
+    """The server's signed answer to a batch (and to GET /v1/devices/{id}/head).
+
+    ``acked_seq``/``head_hash``: the device's entries up to and including acked_seq are on the
+    server with that hash at acked_seq. ``next_seq``: what the server expects next.
+    ``status``: applied (all new entries applied), duplicate (nothing new: a retry),
+    partial (a gap: only the contiguous prefix applied), head (answer to a head query).
+    """
+
+    device_id: Ident
+    acked_seq: Count
+    head_hash: Hex64
+    server_time: Millis
+    next_seq: Seq
+    status: AckStatus = "applied"
+    applied: Count = 0
+    review_seqs: list[Seq] = []
+
+
+class ResidentRow(_Model):
+    id: Ident
+    name: Text
+    neighbourhood_id: Ident
+    status: Literal["active", "blocked"]
+    flagged: bool  # negative balance after offline spends: no offline spending until repaid
+
+
+class CardRow(_Model):
+    serial: Ident
+    kind: Literal["resident", "staff", "klusbox"]
+    resident_id: Ident | None
+    status: Literal["active", "revoked"]
+
+
+class MerchantRow(_Model):
+    id: Ident
+    name: Text
+    neighbourhood_id: Ident
+    status: Literal["active", "blocked"]
+
+
+class ChoreRow(_Model):
+    id: Ident
+    title: Text
+    neighbourhood_id: Ident
+    reward: Count
+    capacity: Count
+    starts_at: Millis
+    ends_at: Millis
+    klusbox_kind: Ident | None = None
+
+
+class KlusboxRow(_Model):
+    id: Ident
+    kind: Ident
+    name: Text
+    neighbourhood_id: Ident
+
+
+class Snapshot(_Signed):
+    """Full (base_version None) or a delta since base_version (only rows changed since)."""
+
+    version: Count
+    base_version: Count | None = None
+    ledger_position: Count
+    server_time: Millis
+    expires_at: Millis
+    residents: list[ResidentRow]
+    cards: list[CardRow]
+    balances: dict[Ident, int]
+    merchants: list[MerchantRow]
+    chores: list[ChoreRow]
+    klusboxes: list[KlusboxRow]
+    limits: Limits
+    revoked_cards: list[Ident]
+    revoked_residents: list[Ident]
+    revoked_devices: list[Ident]
+    approved_claims: list[Ident] = []
+
+
+class ServerInfo(_Model):
+    """GET /v1/info: what a device needs to check everything else."""
+
+    protocol_version: int
+    public_key: Hex64  # municipality key (also pinned in the kiosk configuration)
+    server_device_id: Ident
+    server_time: Millis
+
+
+# ---------------------------------------------------------------------------------------------
+# Signing helpers
+# ---------------------------------------------------------------------------------------------
+
+_M = TypeVar("_M", bound=_Signed)
+
+
+def _sign(model: _M, domain: str, key: SigningKey) -> _M:
+    body = model.body()
+    return model.model_copy(update={"signature": sign(key, canonical_bytes(domain, body))})
+
+
+def _verify(model: _Signed, domain: str, verify_key: VerifyKey) -> bool:
+    if not model.signature:
+        return False
+    try:
+        message = canonical_bytes(domain, model.body())
+    except ValueError:
+        return False
+    return verify(verify_key, message, model.signature)
+
+
+def make_batch(key: SigningKey, entries: list[Entry], *, key_epoch: int = 1) -> Batch:
+    """A signed batch of consecutive entries of one device (the same bytes on every retry)."""
+    if not entries:
+        raise ValueError("a batch holds at least one entry")
+    batch = Batch(
+        device_id=entries[0].device_id,
+        key_epoch=key_epoch,
+        first_seq=entries[0].seq,
+        last_seq=entries[-1].seq,
+        prev_hash=entries[0].prev_hash,
+        entries=[WireEntry.of(e) for e in entries],
+    )
+    return sign_batch(key, batch)
+
+
+def sign_batch(key: SigningKey, batch: Batch) -> Batch:
+    return _sign(batch, BATCH_DOMAIN, key)
+
+
+def verify_batch(verify_key: VerifyKey, batch: Batch) -> bool:
+    return _verify(batch, BATCH_DOMAIN, verify_key)
+
+
+def sign_ack(key: SigningKey, ack: Ack) -> Ack:
+    return _sign(ack, ACK_DOMAIN, key)
+
+
+def verify_ack(verify_key: VerifyKey, ack: Ack) -> bool:
+    return _verify(ack, ACK_DOMAIN, verify_key)
+
+
+def sign_snapshot(key: SigningKey, snapshot: Snapshot) -> Snapshot:
+    return _sign(snapshot, SNAPSHOT_DOMAIN, key)
+
+
+def verify_snapshot(verify_key: VerifyKey, snapshot: Snapshot) -> bool:
+    return _verify(snapshot, SNAPSHOT_DOMAIN, verify_key)
+
+
+def sign_certificate(key: SigningKey, cert: DeviceCertificate) -> DeviceCertificate:
+    return _sign(cert, CERT_DOMAIN, key)
+
+
+def verify_certificate(verify_key: VerifyKey, cert: DeviceCertificate) -> bool:
+    return _verify(cert, CERT_DOMAIN, verify_key)
