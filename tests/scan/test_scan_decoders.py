@@ -13,7 +13,6 @@ import cv2
 import numpy as np
 import pytest
 import qrcode
-from conftest import PASS_BARS, ROTATIONS, Photo, rotate
 
 from kiosk.scan.decoders import (
     DecoderUnavailable,
@@ -23,6 +22,7 @@ from kiosk.scan.decoders import (
     most_prominent,
     read,
 )
+from tests.scan.scan_helpers import PASS_BARS, ROTATIONS, Photo, rotate
 
 Floors = dict[str, tuple[int, int, int, int]]
 

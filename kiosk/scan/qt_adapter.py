@@ -1,0 +1,269 @@
+"""The only Qt in kiosk/scan: signals for the UI, and hand-scanner input anywhere in the app.
+
+`ScanController` runs a frame source (its own thread) and the decoder (a worker thread)
+and reports through Qt signals that are always emitted on the thread the controller lives
+on (the GUI thread): worker threads emit private signals that Qt queues over. So receivers
+may touch widgets, whatever they are (bound methods or lambdas).
+
+`ScannerInput` is an event filter on the QApplication that recognises keyboard-wedge scans
+by their timing (`kiosk.scan.wedge`) and emits `scanned(str)`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QImage, QKeyEvent, QWindow
+
+from kiosk.core.errors import HeitjeError, Lang
+from kiosk.scan.decoders import Decoder, most_prominent
+from kiosk.scan.dedupe import Deduper
+from kiosk.scan.pipeline import Pipeline
+from kiosk.scan.sources import Frame, FrameSource, LatestFrameSlot, SourceState
+from kiosk.scan.wedge import WedgeRecogniser, is_scannable_text
+
+log = logging.getLogger("kiosk.scan")
+
+CHECK_FAILED = "scan.check_failed"
+
+
+def frame_to_qimage(image: np.ndarray) -> QImage:
+    """A deep copy of a BGR (or gray) frame as a QImage, safe to hand to another thread."""
+    image = np.ascontiguousarray(image)
+    height, width = image.shape[:2]
+    fmt = QImage.Format.Format_Grayscale8 if image.ndim == 2 else QImage.Format.Format_BGR888
+    return QImage(image.data, width, height, image.strides[0], fmt).copy()
+
+
+class ScanController(QObject):
+    """Runs `source` → newest-frame slot → decoder → dedupe → `check` → signals.
+
+    `check(payload)` turns a payload into a card or raises a HeitjeError (CardError), whose
+    code and message go out as `card_rejected`. It is injected so that scanning does not
+    depend on the card format or the key in use.
+    """
+
+    frame = Signal(QImage)  # a preview, at most `preview_fps` per second
+    card_recognised = Signal(object)
+    card_rejected = Signal(str, str)  # error code, reason for people
+    camera_state = Signal(str)  # a SourceState value
+
+    _hit = Signal(object)
+    _miss = Signal(str, str)
+    _state = Signal(str)
+    _preview = Signal(QImage)
+
+    def __init__(
+        self,
+        source: FrameSource,
+        check: Callable[[str], Any],
+        *,
+        decoder: Decoder | None = None,
+        deduper: Deduper | None = None,
+        preview_fps: float = 10.0,
+        lang: Lang = "nl",
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._check = check
+        self._decoder: Decoder = decoder or Pipeline()
+        self._deduper = deduper or Deduper()
+        self._preview_period = 1.0 / preview_fps if preview_fps > 0 else float("inf")
+        self._last_preview = float("-inf")
+        self._lang: Lang = lang
+        self._slot = LatestFrameSlot()
+        self._worker: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self.decoded_frames = 0
+        queued = Qt.ConnectionType.QueuedConnection
+        self._hit.connect(self._emit_recognised, queued)
+        self._miss.connect(self._emit_rejected, queued)
+        self._state.connect(self._emit_state, queued)
+        self._preview.connect(self._emit_frame, queued)
+
+    # -- life cycle (GUI thread) -------------------------------------------------------
+
+    def start(self) -> None:
+        if self._worker is not None and self._worker.is_alive():
+            return
+        self._stopping.clear()
+        self._slot.reopen()
+        self._worker = threading.Thread(target=self._decode_loop, name="scan-decoder", daemon=True)
+        self._worker.start()
+        self._source.start(self._on_frame, self._on_state)
+
+    def stop(self) -> None:
+        """Stops the source and the worker; returns once both have finished."""
+        self._stopping.set()
+        self._source.stop()
+        self._slot.close()
+        if self._worker is not None:
+            self._worker.join(5.0)
+            self._worker = None
+
+    def submit(self, payload: str) -> None:
+        """A payload from elsewhere (a hand scanner, manual entry): same path as a camera hit."""
+        self._handle(payload)
+
+    def stats(self) -> dict[str, int]:
+        """Frames in, frames decoded, frames dropped while the decoder was busy, queue depth."""
+        return {
+            "frames": self._slot.put_count,
+            "decoded": self.decoded_frames,
+            "dropped": self._slot.dropped,
+            "max_queue_depth": self._slot.max_depth,
+        }
+
+    # -- source thread -----------------------------------------------------------------
+
+    def _on_frame(self, frame: Frame) -> None:
+        self._slot.put(frame)
+        now = time.monotonic()
+        if now - self._last_preview >= self._preview_period and self.receivers(self.frame) > 0:
+            self._last_preview = now
+            self._preview.emit(frame_to_qimage(frame.image))
+
+    def _on_state(self, state: SourceState, detail: str) -> None:
+        if detail:
+            log.info("frame source %s: %s", state, detail)
+        self._state.emit(str(state))
+
+    # -- decoder thread ----------------------------------------------------------------
+
+    def _decode_loop(self) -> None:
+        while not self._stopping.is_set():
+            frame = self._slot.take(timeout=0.2)
+            if frame is None:
+                continue
+            try:
+                best = most_prominent(self._decoder.decode(frame.image))
+            except Exception:  # one bad frame must not end scanning
+                log.exception("decoder failed on frame %d", frame.seq)
+                continue
+            self.decoded_frames += 1
+            if best is not None:
+                self._handle(best.text)
+
+    def _handle(self, payload: str) -> None:
+        if not self._deduper.accept(payload):
+            return
+        try:
+            card = self._check(payload)
+        except HeitjeError as exc:
+            self._miss.emit(exc.code, exc.message(self._lang))
+            return
+        except Exception:
+            log.exception("card check failed unexpectedly")
+            reason = (
+                "Kaart kon niet worden gecontroleerd"
+                if self._lang == "nl"
+                else ("The card could not be checked")
+            )
+            self._miss.emit(CHECK_FAILED, reason)
+            return
+        self._hit.emit(card)
+
+    # -- back on the controller's thread -----------------------------------------------
+
+    @Slot(object)
+    def _emit_recognised(self, card: object) -> None:
+        self.card_recognised.emit(card)
+
+    @Slot(str, str)
+    def _emit_rejected(self, code: str, reason: str) -> None:
+        self.card_rejected.emit(code, reason)
+
+    @Slot(str)
+    def _emit_state(self, state: str) -> None:
+        self.camera_state.emit(state)
+
+    @Slot(QImage)
+    def _emit_frame(self, image: QImage) -> None:
+        self.frame.emit(image)
+
+
+_MODIFIER_KEYS = frozenset(
+    {
+        Qt.Key.Key_Shift,
+        Qt.Key.Key_Control,
+        Qt.Key.Key_Alt,
+        Qt.Key.Key_AltGr,
+        Qt.Key.Key_Meta,
+        Qt.Key.Key_CapsLock,
+        Qt.Key.Key_NumLock,
+    }
+)
+_ENTER_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
+_COMMAND_MODIFIERS = (
+    Qt.KeyboardModifier.ControlModifier
+    | Qt.KeyboardModifier.AltModifier
+    | Qt.KeyboardModifier.MetaModifier
+)
+
+
+class ScannerInput(QObject):
+    """Application-wide event filter: keyboard-wedge scans become `scanned(str)`.
+
+    Every key press reaches a window first (QWidgetWindow), then Qt forwards it to the focus
+    widget and, if ignored, to its parents: the filter would see one key several times.
+    So it looks only at the window stage, which happens exactly once per key. Characters
+    still reach the focused widget (a scan cannot be known until its Enter); the Enter that
+    completes a scan is swallowed, so a form does not submit half a card.
+
+    Times come from the key events (`QKeyEvent.timestamp()`, ms) unless a clock is given
+    (`clock_ms`, any monotonic milliseconds) — tests inject one to type at exact speeds.
+    """
+
+    scanned = Signal(str)
+
+    def __init__(
+        self,
+        recogniser: WedgeRecogniser | None = None,
+        *,
+        clock_ms: Callable[[], float] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._wedge = recogniser or WedgeRecogniser()
+        self._clock_ms = clock_ms
+        self._app: QCoreApplication | None = None
+
+    def install(self, app: QCoreApplication | None = None) -> None:
+        target = app or QCoreApplication.instance()
+        if target is None:
+            raise RuntimeError("ScannerInput needs a running QApplication")
+        target.installEventFilter(self)
+        self._app = target
+
+    def uninstall(self) -> None:
+        if self._app is not None:
+            self._app.removeEventFilter(self)
+            self._app = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(watched, QWindow):
+            return False
+        assert isinstance(event, QKeyEvent)
+        t_ms = self._clock_ms() if self._clock_ms is not None else float(event.timestamp())
+        key = event.key()
+        if key in _ENTER_KEYS:
+            scan = self._wedge.enter(t_ms)
+            if scan is not None:
+                self.scanned.emit(scan)
+                return True
+            return False
+        if key in _MODIFIER_KEYS:
+            return False  # scanners press Shift for capitals: not a break in the burst
+        text = event.text()
+        if is_scannable_text(text) and not event.modifiers() & _COMMAND_MODIFIERS:
+            self._wedge.key(text, t_ms)
+        else:
+            self._wedge.reset()
+        return False
