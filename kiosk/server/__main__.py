@@ -1,0 +1,92 @@
+"""`python -m kiosk.server`: run the server, or manage devices and keys.
+
+python -m kiosk.server [--host H] [--port P] [--database-url URL] [--data-dir DIR]
+python -m kiosk.server devices enrol-code --role ROLE --name NAME
+python -m kiosk.server devices revoke ID
+python -m kiosk.server devices list
+python -m kiosk.server pubkey
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+
+from kiosk.server.config import Settings, default_data_dir
+from kiosk.sync.protocol import DEVICE_ROLES
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m kiosk.server", description="Heitje server")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--database-url", default=None, help="default: SQLite in the data dir")
+    ap.add_argument("--data-dir", type=Path, default=None, help=f"default: {default_data_dir()}")
+    ap.add_argument("--config", type=Path, default=None, help="TOML over config_defaults.toml")
+    sub = ap.add_subparsers(dest="command")
+    devices = sub.add_parser("devices", help="enrolment codes, revocation, listing")
+    dsub = devices.add_subparsers(dest="action", required=True)
+    code = dsub.add_parser("enrol-code", help="print a one-time enrolment code and its QR")
+    code.add_argument("--role", required=True, choices=DEVICE_ROLES)
+    code.add_argument("--name", required=True)
+    revoke = dsub.add_parser("revoke", help="stop a device: its later batches are refused")
+    revoke.add_argument("device_id")
+    revoke.add_argument("--reason", default="")
+    dsub.add_parser("list", help="list enrolled devices")
+    sub.add_parser("pubkey", help="print the municipality public key (hex) for kiosk config")
+    return ap
+
+
+def _qr_text(data: str) -> str:
+    import qrcode
+
+    qr = qrcode.QRCode(border=1)
+    qr.add_data(data)
+    out = io.StringIO()
+    qr.print_ascii(out=out)
+    return out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings(
+        data_dir=args.data_dir or default_data_dir(),
+        database_url=args.database_url,
+        config_file=args.config,
+    )
+    if args.command is None:
+        import uvicorn
+
+        from kiosk.server.app import create_app
+
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        return 0
+
+    from kiosk.server.service import Server
+
+    server = Server(settings)
+    try:
+        if args.command == "pubkey":
+            print(server.public_key_hex)
+        elif args.action == "enrol-code":
+            code = server.create_enrol_code(args.role, args.name)
+            print(code)
+            print(_qr_text(code))
+            print(f"role {args.role}, name {args.name!r}; works once, expires in a day")
+        elif args.action == "revoke":
+            if not server.set_device_status(args.device_id, "revoked", args.reason):
+                print(f"unknown device {args.device_id}", file=sys.stderr)
+                return 1
+            print(f"revoked {args.device_id}")
+        elif args.action == "list":
+            for d in server.list_devices():
+                print(f"{d['id']}\t{d['role']}\t{d['status']}\thead={d['head_seq']}\t{d['name']}")
+    finally:
+        server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

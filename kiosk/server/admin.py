@@ -1,0 +1,201 @@
+"""Admin actions on the server's registry: residents and cards, merchants, chores, klusboxes,
+inspectors' approvals and grants. Used by the CLI, the tests and the benchmarks.
+
+Every change bumps the change version, so the next delta snapshot carries it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+
+from kiosk.core import accounts as acc
+from kiosk.core.entries import Entry, Kind
+from kiosk.server import tables as t
+from kiosk.server.service import Server
+
+
+def add_neighbourhood(server: Server, nid: str, name: str) -> None:
+    with server.engine.begin() as conn:
+        server.bump(conn)
+        conn.execute(insert(t.neighbourhoods).values(id=nid, name=name))
+
+
+def add_resident(
+    server: Server,
+    resident_id: str,
+    name: str,
+    neighbourhood_id: str,
+    *,
+    card_serial: str | None = None,
+) -> None:
+    with server.engine.begin() as conn:
+        version = server.bump(conn)
+        conn.execute(
+            insert(t.residents).values(
+                id=resident_id,
+                name=name,
+                neighbourhood_id=neighbourhood_id,
+                status="active",
+                flagged=False,
+                version=version,
+            )
+        )
+        if card_serial:
+            conn.execute(
+                insert(t.cards).values(
+                    serial=card_serial,
+                    kind="resident",
+                    resident_id=resident_id,
+                    status="active",
+                    version=version,
+                )
+            )
+        server.audit(conn, "resident_added", {"resident": resident_id, "card": card_serial})
+
+
+def add_card(server: Server, serial: str, resident_id: str, *, replaces: str | None = None) -> None:
+    """A new card for a resident; the card it replaces (lost, stolen) is revoked."""
+    with server.engine.begin() as conn:
+        version = server.bump(conn)
+        conn.execute(
+            insert(t.cards).values(
+                serial=serial,
+                kind="resident",
+                resident_id=resident_id,
+                status="active",
+                version=version,
+            )
+        )
+        if replaces:
+            conn.execute(
+                update(t.cards)
+                .where(t.cards.c.serial == replaces)
+                .values(status="revoked", version=version)
+            )
+        server.audit(conn, "card_added", {"card": serial, "replaces": replaces})
+
+
+def revoke_card(server: Server, serial: str) -> None:
+    with server.engine.begin() as conn:
+        version = server.bump(conn)
+        conn.execute(
+            update(t.cards)
+            .where(t.cards.c.serial == serial)
+            .values(status="revoked", version=version)
+        )
+        server.audit(conn, "card_revoked", {"card": serial})
+
+
+def set_resident_status(server: Server, resident_id: str, status: str) -> None:
+    with server.engine.begin() as conn:
+        version = server.bump(conn)
+        conn.execute(
+            update(t.residents)
+            .where(t.residents.c.id == resident_id)
+            .values(status=status, version=version)
+        )
+        server.audit(conn, "resident_status", {"resident": resident_id, "status": status})
+
+
+def add_merchant(
+    server: Server, merchant_id: str, name: str, neighbourhood_id: str, *, iban: str | None = None
+) -> None:
+    with server.engine.begin() as conn:
+        version = server.bump(conn)
+        conn.execute(
+            insert(t.merchants).values(
+                id=merchant_id,
+                name=name,
+                neighbourhood_id=neighbourhood_id,
+                status="active",
+                iban=iban,
+                version=version,
+            )
+        )
+        server.audit(conn, "merchant_added", {"merchant": merchant_id})
+
+
+def add_chore(
+    server: Server,
+    chore_id: str,
+    title: str,
+    neighbourhood_id: str,
+    *,
+    reward: int,
+    capacity: int = 10,
+    starts_at: int = 0,
+    ends_at: int = 2**62,
+    klusbox_kind: str | None = None,
+) -> None:
+    with server.engine.begin() as conn:
+        version = server.bump(conn)
+        conn.execute(
+            insert(t.chores).values(
+                id=chore_id,
+                title=title,
+                neighbourhood_id=neighbourhood_id,
+                reward=reward,
+                capacity=capacity,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                klusbox_kind=klusbox_kind,
+                version=version,
+            )
+        )
+
+
+def add_klusbox(server: Server, box_id: str, kind: str, name: str, neighbourhood_id: str) -> None:
+    with server.engine.begin() as conn:
+        version = server.bump(conn)
+        conn.execute(
+            insert(t.klusboxes).values(
+                id=box_id, kind=kind, name=name, neighbourhood_id=neighbourhood_id, version=version
+            )
+        )
+
+
+def record_approval(
+    server: Server,
+    claim_id: str,
+    inspector_id: str,
+    *,
+    chore_id: str | None = None,
+    resident_id: str | None = None,
+) -> Entry:
+    """An inspector's approval recorded on the server: an approval entry in the server's own
+    signed chain. Earns for this claim are then valid from any device."""
+    refs: dict[str, str | int] = {"claim": claim_id, "inspector": inspector_id}
+    if chore_id:
+        refs["chore"] = chore_id
+    if resident_id:
+        refs["resident"] = resident_id
+    with server.engine.begin() as conn:
+        version = server.bump(conn)
+        entry = server.append_server_entry(conn, version, Kind.APPROVAL, refs=refs)
+        server.audit(conn, "approval", {"claim": claim_id, "inspector": inspector_id})
+    return entry
+
+
+def grant(server: Server, resident_id: str, amount: int, reason: str) -> Entry:
+    """Credit a wallet from issuance (an adjust entry with a reason, in the server's chain)."""
+    with server.engine.begin() as conn:
+        version = server.bump(conn)
+        entry = server.append_server_entry(
+            conn,
+            version,
+            Kind.ADJUST,
+            debit=acc.ISSUANCE,
+            credit=acc.wallet(resident_id),
+            amount=amount,
+            refs={"reason": reason},
+        )
+        server.audit(conn, "grant", {"resident": resident_id, "amount": amount, "reason": reason})
+    return entry
+
+
+def balance(server: Server, account: str) -> int:
+    with server.engine.connect() as conn:
+        value = conn.execute(
+            select(t.balances.c.balance).where(t.balances.c.account == account)
+        ).scalar()
+    return int(value or 0)
