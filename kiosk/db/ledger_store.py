@@ -35,6 +35,7 @@ from kiosk.db.models import (
     Merchant,
     Resident,
 )
+from kiosk.db.sync_queries import offline_spend_check
 
 ENTRIES = LedgerEntry.__table__
 BALANCES = Balance.__table__
@@ -253,7 +254,11 @@ class LedgerStore:
             _require_active_resident(conn, resident_id)
             _require(conn, Merchant, merchant_id, "winkel", "merchant")
             available = _balance(conn, wallet)
-            if isinstance(amount, int) and amount > available:
+            # With a snapshot from the server, the offline policy judges the spend instead.
+            by_policy = offline_spend_check(
+                conn, self.device_id, wallet, amount, card_serial, self.clock.now_ms()
+            )
+            if not by_policy and isinstance(amount, int) and amount > available:
                 raise LedgerError(
                     "insufficient_balance",
                     f"Onvoldoende saldo: er staat {format_amount(available, 'nl')} op de kaart, "

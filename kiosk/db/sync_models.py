@@ -1,0 +1,80 @@
+"""The device's sync state (migration 0002): the pinned server, the current snapshot, the
+snapshot's balances and flags, and the outbound batches.
+
+These sit next to the ledger tables and never change them: the local `balances` table stays
+the running sum of this device's own entries (so `ledger verify` holds), and the server's view
+arrives in `sync_snapshot_balances`. Times are integer ms since the epoch, like the ledger.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kiosk.db.models import Base
+
+
+class SyncServer(Base):
+    """The one server this device is enrolled with; its public key is pinned here."""
+
+    __tablename__ = "sync_server"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    url: Mapped[str] = mapped_column(Text)
+    public_key: Mapped[str] = mapped_column(String(64))  # Ed25519, hex
+    enrolled_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class SyncSnapshot(Base):
+    """The snapshot applied last. Written in the same transaction as its contents, last."""
+
+    __tablename__ = "sync_snapshot"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    version: Mapped[int] = mapped_column(BigInteger)
+    ledger_position: Mapped[int] = mapped_column(BigInteger)
+    # This device's last seq the server had applied when it made the snapshot: entries
+    # after it are this device's movements the snapshot balances do not include yet.
+    self_acked_seq: Mapped[int] = mapped_column(BigInteger)
+    server_time: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[int] = mapped_column(BigInteger)  # device clock
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    limits: Mapped[str] = mapped_column(Text)  # canonical JSON
+
+
+class SyncSnapshotBalance(Base):
+    """An account's balance on the server as of the snapshot's ledger position."""
+
+    __tablename__ = "sync_snapshot_balances"
+    account_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    balance: Mapped[int] = mapped_column(BigInteger)
+
+
+class SyncFlag(Base):
+    """Revoked or flagged cards, residents and devices, as of the snapshot."""
+
+    __tablename__ = "sync_flags"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # card | resident | device
+    ident: Mapped[str] = mapped_column(String(60), primary_key=True)
+    flag: Mapped[str] = mapped_column(String(20), primary_key=True)  # revoked | flagged
+
+
+class SyncBatch(Base):
+    """An outbound batch exactly as first sent, so every retry sends the same bytes."""
+
+    __tablename__ = "sync_batches"
+    first_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    body: Mapped[str] = mapped_column(Text)  # the JSON text posted
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    acked_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class SyncStatusRow(Base):
+    """What the status line shows; survives restarts."""
+
+    __tablename__ = "sync_status"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    last_success_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    last_attempt_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    acked_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    acked_hash: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -1,0 +1,479 @@
+"""The device-side SQL of sync: unsynced entries, marking them synced, the pinned server, the
+snapshot (apply and read), and the offline spend check that LedgerStore.spend calls.
+
+"Available balance" on a device (docs/sync-device.md): the account's balance in the current
+snapshot (the server's books as of the snapshot's ledger position) plus this device's own
+movements on that account that the snapshot does not include yet, i.e. its entries with a seq
+above the snapshot's `self_acked_seq`. Other devices' unsynced movements are unknowable
+offline; the offline policy's caps bound what they can do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
+
+import kiosk.db.models as m
+from kiosk.core import accounts as acc
+from kiosk.core.canonical import canonical_json
+from kiosk.core.entries import Entry, Kind
+from kiosk.core.offline_policy import (
+    DEFAULT_LIMITS,
+    OfflineLimits,
+    OfflineSpendRefused,
+    SpendContext,
+    check_offline_spend,
+    day_start_ms,
+)
+from kiosk.db.sync_models import (
+    SyncBatch,
+    SyncFlag,
+    SyncServer,
+    SyncSnapshot,
+    SyncSnapshotBalance,
+    SyncStatusRow,
+)
+
+ENTRIES = m.LedgerEntry.__table__
+SNAP = SyncSnapshot.__table__
+SNAP_BAL = SyncSnapshotBalance.__table__
+FLAGS = SyncFlag.__table__
+BATCHES = SyncBatch.__table__
+STATUS = SyncStatusRow.__table__
+SERVER = SyncServer.__table__
+
+
+# -- the pinned server ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PinnedServer:
+    url: str
+    public_key: str  # hex
+
+
+def pinned_server(conn: Connection) -> PinnedServer | None:
+    row = conn.execute(select(SERVER.c.url, SERVER.c.public_key).where(SERVER.c.id == 1)).first()
+    return None if row is None else PinnedServer(row.url, row.public_key)
+
+
+def store_enrolment(
+    conn: Connection,
+    device_id: str,
+    *,
+    url: str,
+    server_public_key: str,
+    role: str,
+    name: str,
+    certificate_json: str,
+    now_ms: int,
+) -> None:
+    """Pin the server and keep the signed certificate on this device's own devices row."""
+    conn.execute(delete(SERVER))
+    conn.execute(
+        insert(SERVER).values(id=1, url=url, public_key=server_public_key, enrolled_at=now_ms)
+    )
+    conn.execute(
+        update(m.Device.__table__)
+        .where(m.Device.__table__.c.id == device_id)
+        .values(role=role, name=name, certificate=certificate_json)
+    )
+
+
+def own_certificate(conn: Connection, device_id: str) -> dict[str, Any] | None:
+    text = conn.execute(
+        select(m.Device.certificate).where(m.Device.id == device_id)
+    ).scalar_one_or_none()
+    return None if not text else json.loads(text)
+
+
+# -- unsynced entries and acks ---------------------------------------------------------------
+
+
+def unsynced_entries(conn: Connection, device_id: str, limit: int) -> list[Entry]:
+    """This device's entries not yet acknowledged, in seq order."""
+    from kiosk.db.ledger_store import row_to_entry  # ledger_store imports this module
+
+    rows = conn.execute(
+        select(ENTRIES)
+        .where(ENTRIES.c.device_id == device_id, ENTRIES.c.synced_at.is_(None))
+        .order_by(ENTRIES.c.seq)
+        .limit(limit)
+    ).all()
+    return [row_to_entry(r) for r in rows]
+
+
+def entries_in_range(conn: Connection, device_id: str, first: int, last: int) -> list[Entry]:
+    from kiosk.db.ledger_store import row_to_entry
+
+    rows = conn.execute(
+        select(ENTRIES)
+        .where(ENTRIES.c.device_id == device_id, ENTRIES.c.seq.between(first, last))
+        .order_by(ENTRIES.c.seq)
+    ).all()
+    return [row_to_entry(r) for r in rows]
+
+
+def count_unsynced(conn: Connection, device_id: str) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(ENTRIES)
+            .where(ENTRIES.c.device_id == device_id, ENTRIES.c.synced_at.is_(None))
+        ).scalar_one()
+    )
+
+
+def entry_hash_at(conn: Connection, device_id: str, seq: int) -> str | None:
+    return conn.execute(
+        select(ENTRIES.c.entry_hash).where(ENTRIES.c.device_id == device_id, ENTRIES.c.seq == seq)
+    ).scalar_one_or_none()
+
+
+def mark_synced(
+    conn: Connection, device_id: str, acked_seq: int, acked_hash: str, now_ms: int
+) -> int:
+    """Record a verified ack: entries up to `acked_seq` are on the server. Returns how many
+    entries changed. Only ever sets synced_at; nothing is deleted."""
+    changed = conn.execute(
+        update(ENTRIES)
+        .where(
+            ENTRIES.c.device_id == device_id,
+            ENTRIES.c.seq <= acked_seq,
+            ENTRIES.c.synced_at.is_(None),
+        )
+        .values(synced_at=now_ms)
+    ).rowcount
+    conn.execute(
+        update(BATCHES)
+        .where(BATCHES.c.last_seq <= acked_seq, BATCHES.c.acked_at.is_(None))
+        .values(acked_at=now_ms)
+    )
+    _ensure_status(conn)
+    conn.execute(
+        update(STATUS)
+        .where(STATUS.c.id == 1, STATUS.c.acked_seq <= acked_seq)
+        .values(acked_seq=acked_seq, acked_hash=acked_hash)
+    )
+    return int(changed)
+
+
+# -- outbound batches ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    first_seq: int
+    last_seq: int
+    body: str
+
+
+def pending_batch(conn: Connection, first_seq: int) -> StoredBatch | None:
+    row = conn.execute(
+        select(BATCHES).where(BATCHES.c.first_seq == first_seq, BATCHES.c.acked_at.is_(None))
+    ).first()
+    return None if row is None else StoredBatch(row.first_seq, row.last_seq, row.body)
+
+
+def store_batch(conn: Connection, batch: StoredBatch, now_ms: int) -> None:
+    # A batch starting at the same seq but never acked (a gap answer cut it short) is
+    # replaced: the server has not applied it, so its bytes were never final.
+    conn.execute(delete(BATCHES).where(BATCHES.c.first_seq == batch.first_seq))
+    conn.execute(
+        insert(BATCHES).values(
+            first_seq=batch.first_seq,
+            last_seq=batch.last_seq,
+            body=batch.body,
+            created_at=now_ms,
+        )
+    )
+
+
+# -- status --------------------------------------------------------------------------------
+
+
+def _ensure_status(conn: Connection) -> None:
+    if conn.execute(select(STATUS.c.id).where(STATUS.c.id == 1)).first() is None:
+        conn.execute(insert(STATUS).values(id=1, acked_seq=0))
+
+
+def record_attempt(conn: Connection, now_ms: int, *, ok: bool, error: str | None) -> None:
+    _ensure_status(conn)
+    values: dict[str, Any] = {"last_attempt_at": now_ms, "last_error": error}
+    if ok:
+        values["last_success_at"] = now_ms
+    conn.execute(update(STATUS).where(STATUS.c.id == 1).values(**values))
+
+
+@dataclass(frozen=True)
+class StoredStatus:
+    last_success_at: int | None
+    last_attempt_at: int | None
+    last_error: str | None
+    acked_seq: int
+
+
+def stored_status(conn: Connection) -> StoredStatus:
+    row = conn.execute(select(STATUS).where(STATUS.c.id == 1)).first()
+    if row is None:
+        return StoredStatus(None, None, None, 0)
+    return StoredStatus(row.last_success_at, row.last_attempt_at, row.last_error, row.acked_seq)
+
+
+# -- snapshots -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotState:
+    version: int
+    ledger_position: int
+    self_acked_seq: int
+    server_time: int
+    received_at: int
+    expires_at: int
+    limits: dict[str, Any]
+
+
+def current_snapshot(conn: Connection) -> SnapshotState | None:
+    row = conn.execute(select(SNAP).where(SNAP.c.id == 1)).first()
+    if row is None:
+        return None
+    return SnapshotState(
+        version=row.version,
+        ledger_position=row.ledger_position,
+        self_acked_seq=row.self_acked_seq,
+        server_time=row.server_time,
+        received_at=row.received_at,
+        expires_at=row.expires_at,
+        limits=json.loads(row.limits),
+    )
+
+
+@dataclass
+class SnapshotData:
+    """A verified snapshot, in the device's terms (the client converts the wire form)."""
+
+    version: int
+    ledger_position: int
+    self_acked_seq: int
+    server_time: int
+    expires_at: int
+    limits: dict[str, Any]
+    full: bool = True
+    neighbourhoods: list[dict[str, Any]] = field(default_factory=list)
+    residents: list[dict[str, Any]] = field(default_factory=list)
+    merchants: list[dict[str, Any]] = field(default_factory=list)
+    chores: list[dict[str, Any]] = field(default_factory=list)
+    klusboxes: list[dict[str, Any]] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    balances: dict[str, int] = field(default_factory=dict)
+    flags: list[tuple[str, str, str]] = field(default_factory=list)  # kind, ident, flag
+    # Flags a delta lifts (a repaid resident, a card back in use); applied before `flags`.
+    clear_flags: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _upsert(
+    conn: Connection,
+    model: type[m.Base],
+    key: str,
+    rows: Iterable[Mapping[str, Any]],
+    keep: frozenset[str] = frozenset(),
+) -> None:
+    """Insert or update rows by primary key; columns in `keep` are set only on insert (they
+    hold device-side data the snapshot does not carry, such as a card's printed payload)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    columns = set(table.columns.keys())
+    for row in rows:
+        values = {k: v for k, v in row.items() if k in columns}
+        exists = conn.execute(select(table.c[key]).where(table.c[key] == values[key])).first()
+        if exists is None:
+            conn.execute(insert(table).values(**values))
+        else:
+            changed = {k: v for k, v in values.items() if k not in keep}
+            conn.execute(update(table).where(table.c[key] == values[key]).values(**changed))
+
+
+def apply_snapshot(conn: Connection, snap: SnapshotData, received_at: int) -> None:
+    """Apply a verified snapshot whole, in the caller's transaction; its version row last.
+
+    The caller has checked the version is newer than the current one. The ledger tables
+    (entries, local balances, chain heads) are never touched.
+    """
+    from kiosk.db.registry import ensure_account  # registry is a sibling writer
+
+    _upsert(conn, m.Neighbourhood, "id", snap.neighbourhoods, frozenset({"name"}))
+    _upsert(conn, m.Resident, "id", snap.residents, frozenset({"created_at"}))
+    _upsert(conn, m.Merchant, "id", snap.merchants)
+    _upsert(conn, m.Klusbox, "id", snap.klusboxes)
+    _upsert(conn, m.Chore, "id", snap.chores)
+    _upsert(conn, m.Card, "serial", snap.cards, frozenset({"issued_on", "payload"}))
+    for r in snap.residents:
+        ensure_account(conn, acc.wallet(str(r["id"])))
+    for mer in snap.merchants:
+        ensure_account(conn, acc.till(str(mer["id"])))
+    if snap.full:
+        conn.execute(delete(SNAP_BAL))
+        conn.execute(delete(FLAGS))
+    for account, balance in snap.balances.items():
+        conn.execute(delete(SNAP_BAL).where(SNAP_BAL.c.account_id == account))
+        conn.execute(insert(SNAP_BAL).values(account_id=account, balance=int(balance)))
+    for kind, ident, flag in [*snap.clear_flags, *snap.flags]:
+        conn.execute(
+            delete(FLAGS).where(FLAGS.c.kind == kind, FLAGS.c.ident == ident, FLAGS.c.flag == flag)
+        )
+    for kind, ident, flag in sorted(set(snap.flags)):
+        conn.execute(insert(FLAGS).values(kind=kind, ident=ident, flag=flag))
+    conn.execute(delete(SNAP))
+    conn.execute(
+        insert(SNAP).values(
+            id=1,
+            version=snap.version,
+            ledger_position=snap.ledger_position,
+            self_acked_seq=snap.self_acked_seq,
+            server_time=snap.server_time,
+            received_at=received_at,
+            expires_at=snap.expires_at,
+            limits=canonical_json(snap.limits).decode(),
+        )
+    )
+
+
+def snapshot_balance(conn: Connection, account: str) -> int | None:
+    return conn.execute(
+        select(SNAP_BAL.c.balance).where(SNAP_BAL.c.account_id == account)
+    ).scalar_one_or_none()
+
+
+def has_flag(conn: Connection, kind: str, ident: str, flag: str) -> bool:
+    return (
+        conn.execute(
+            select(FLAGS.c.ident).where(
+                FLAGS.c.kind == kind, FLAGS.c.ident == ident, FLAGS.c.flag == flag
+            )
+        ).first()
+        is not None
+    )
+
+
+def flags(conn: Connection) -> set[tuple[str, str, str]]:
+    return {(r.kind, r.ident, r.flag) for r in conn.execute(select(FLAGS))}
+
+
+# -- available balance and the offline spend check -------------------------------------------
+
+
+def own_movements_since(conn: Connection, device_id: str, account: str, after_seq: int) -> int:
+    """The net change this device's entries after `after_seq` made to `account`."""
+    delta = case(
+        (ENTRIES.c.credit == account, ENTRIES.c.amount),
+        (ENTRIES.c.debit == account, -ENTRIES.c.amount),
+        else_=0,
+    )
+    total = conn.execute(
+        select(func.coalesce(func.sum(delta), 0)).where(
+            ENTRIES.c.device_id == device_id,
+            ENTRIES.c.seq > after_seq,
+            (ENTRIES.c.debit == account) | (ENTRIES.c.credit == account),
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def available_balance(conn: Connection, device_id: str, account: str) -> int | None:
+    """Snapshot balance + this device's own movements since it; None without a snapshot."""
+    snap = current_snapshot(conn)
+    if snap is None:
+        return None
+    base = snapshot_balance(conn, account) or 0
+    return base + own_movements_since(conn, device_id, account, snap.self_acked_seq)
+
+
+def _spend_sum(conn: Connection, device_id: str, *conditions: Any) -> int:
+    total = conn.execute(
+        select(func.coalesce(func.sum(ENTRIES.c.amount), 0)).where(
+            and_(ENTRIES.c.device_id == device_id, ENTRIES.c.kind == Kind.SPEND.value, *conditions)
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def device_limits(conn: Connection, device_id: str) -> OfflineLimits:
+    """The snapshot's limits tightened by the certificate's: the stricter of each holds."""
+    snap = current_snapshot(conn)
+    limits = DEFAULT_LIMITS
+    sources: Sequence[Mapping[str, Any] | None] = (
+        snap.limits if snap is not None else None,
+        _cert_limits(own_certificate(conn, device_id)),
+    )
+    found = [OfflineLimits.from_mapping(s) for s in sources if s]
+    if not found:
+        return limits
+    result = found[0]
+    for other in found[1:]:
+        result = result.tighten(other)
+    return result
+
+
+def _cert_limits(cert: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    if not cert:
+        return None
+    for holder in (cert, cert.get("body"), cert.get("certificate")):
+        if isinstance(holder, Mapping) and isinstance(holder.get("limits"), Mapping):
+            return holder["limits"]
+    return None
+
+
+def offline_spend_check(
+    conn: Connection,
+    device_id: str,
+    wallet: str,
+    amount: int,
+    card_serial: str | None,
+    now_ms: int,
+) -> bool:
+    """Judge a spend by the offline policy if this device has a snapshot.
+
+    Returns False when there is no snapshot (the caller then uses the purely local balance);
+    True when the policy accepts; raises OfflineSpendRefused when it refuses.
+    """
+    snap = current_snapshot(conn)
+    if snap is None:
+        return False
+    resident_id = acc.owner_of(wallet)
+    if card_serial and has_flag(conn, "card", card_serial, "revoked"):
+        raise OfflineSpendRefused(
+            "card_revoked",
+            "Deze kaart is geblokkeerd (bijvoorbeeld omdat hij kwijt was). Vraag om hulp.",
+            "This card has been blocked (for example because it was reported lost). "
+            "Please ask for help.",
+        )
+    if has_flag(conn, "resident", resident_id, "revoked"):
+        raise OfflineSpendRefused(
+            "resident_revoked",
+            "Deze deelnemer is geblokkeerd. Neem contact op met de gemeente.",
+            "This participant is blocked. Please contact the municipality.",
+        )
+    flagged = has_flag(conn, "resident", resident_id, "flagged") or bool(
+        card_serial and has_flag(conn, "card", card_serial, "flagged")
+    )
+    available = (snapshot_balance(conn, wallet) or 0) + own_movements_since(
+        conn, device_id, wallet, snap.self_acked_seq
+    )
+    ctx = SpendContext(
+        amount=amount,
+        now_ms=now_ms,
+        snapshot_server_time_ms=snap.server_time,
+        snapshot_received_at_ms=snap.received_at,
+        available_balance=available,
+        resident_spent_today=_spend_sum(
+            conn, device_id, ENTRIES.c.debit == wallet, ENTRIES.c.wall_time >= day_start_ms(now_ms)
+        ),
+        device_exposure=_spend_sum(conn, device_id, ENTRIES.c.synced_at.is_(None)),
+        card_flagged=flagged,
+    )
+    check_offline_spend(ctx, device_limits(conn, device_id))
+    return True

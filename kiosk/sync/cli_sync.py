@@ -1,0 +1,139 @@
+"""`python -m kiosk enrol` and `python -m kiosk sync --once`: the operator's sync commands.
+
+The main CLI (kiosk/cli.py) calls `add_parsers(subparsers)` and gives every handler an
+`args.data_dir` (pathlib.Path).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from kiosk.core.errors import HeitjeError
+from kiosk.paths import default_data_dir
+
+
+def add_parsers(subparsers: Any) -> None:
+    enrol = subparsers.add_parser(
+        "enrol",
+        help="enrol this device with the municipality server (one-time code from an admin)",
+        description="Send this device's public key with a one-time code; keep the signed "
+        "device certificate and pin the server's key.",
+    )
+    enrol.add_argument("--server", required=True, help="server URL, e.g. https://heitje.example")
+    enrol.add_argument("--code", required=True, help="the one-time enrolment code")
+    enrol.add_argument("--name", default=None, help="a name for this device (default: hostname)")
+    enrol.add_argument(
+        "--server-key",
+        default=None,
+        help="the server's public key (hex) from the kiosk configuration; without it the key "
+        "the server shows on first contact is pinned",
+    )
+    _data_dir_default(enrol)
+    enrol.set_defaults(handler=cmd_enrol, func=cmd_enrol)
+
+    sync = subparsers.add_parser(
+        "sync",
+        help="send waiting entries to the server and fetch the newest snapshot",
+        description="Upload unsynced entries in signed batches, then download and apply the "
+        "newest snapshot.",
+    )
+    sync.add_argument("--once", action="store_true", help="one round, then exit (for operators)")
+    sync.add_argument("--status", action="store_true", help="only show the sync status")
+    _data_dir_default(sync)
+    sync.set_defaults(handler=cmd_sync, func=cmd_sync)
+
+
+def _data_dir_default(parser: argparse.ArgumentParser) -> None:
+    """Accept --data-dir after the command too; SUPPRESS keeps the main CLI's value."""
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="folder with this device's ledger and key (default: the user data folder)",
+    )
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(getattr(args, "data_dir", None) or default_data_dir())
+
+
+def _fail(exc: HeitjeError) -> int:
+    print(f"{exc.code}: {exc.en}", file=sys.stderr)
+    print(f"  {exc.nl}", file=sys.stderr)
+    return 1
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    from kiosk.device import open_device
+    from kiosk.sync.client import SyncClient
+
+    device = open_device(_data_dir(args))
+    try:
+        with SyncClient(device.engine, device.key) as client:
+            cert = client.enrol(
+                args.server,
+                args.code,
+                name=args.name or socket.gethostname(),
+                server_key_hex=args.server_key,
+            )
+    except HeitjeError as exc:
+        return _fail(exc)
+    finally:
+        device.close()
+    print(f"enrolled: device {cert.device_id} as {cert.role} ({cert.name})")
+    print(f"certificate valid until {cert.valid_until} (ms since epoch)")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from kiosk.device import open_device
+    from kiosk.sync.client import SyncClient
+    from kiosk.sync.loop import SyncLoop, read_status
+
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    device = open_device(_data_dir(args))
+    try:
+        with SyncClient(device.engine, device.key) as client:
+            if not args.status:
+                if not args.once:
+                    return _run_forever(SyncLoop(client))
+                try:
+                    up, snap = client.sync_once()
+                except HeitjeError as exc:
+                    client.record_failure(exc)
+                    return _fail(exc)
+                print(
+                    f"sent {up.entries_marked} entries in {up.batches} batch(es); "
+                    f"server has up to seq {up.acked_seq}"
+                )
+                if up.review_seqs:
+                    print(f"the server put seq {list(up.review_seqs)} in its review queue")
+                print(
+                    f"snapshot version {snap.version}"
+                    + (" applied" if snap.applied else " (already current)")
+                )
+            status = read_status(client, client.clock)
+    finally:
+        device.close()
+    age = "none" if status.snapshot_age_ms is None else f"{status.snapshot_age_ms // 1000} s"
+    print(f"entries waiting: {status.entries_waiting}; snapshot age: {age}")
+    return 0
+
+
+def _run_forever(loop: Any) -> int:
+    import threading
+
+    done = threading.Event()
+    loop.start()
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        loop.stop()
+    return 0
