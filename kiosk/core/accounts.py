@@ -29,12 +29,16 @@ class AccountError(HeitjeError):
     pass
 
 
+WALLET_PREFIX = "wallet:"
+TILL_PREFIX = "till:"
+
+
 def wallet(resident_id: str) -> str:
-    return f"wallet:{resident_id}"
+    return WALLET_PREFIX + resident_id
 
 
 def till(merchant_id: str) -> str:
-    return f"till:{merchant_id}"
+    return TILL_PREFIX + merchant_id
 
 
 def account_kind(account: str) -> AccountKind:

@@ -68,7 +68,7 @@ def verify_ledger(engine: Engine) -> VerifyReport:
     with engine.connect() as conn:
         devices = conn.execute(select(Device.id, Device.public_key)).all()
         report.entries = conn.execute(select(func.count()).select_from(ENTRIES)).scalar_one()
-        stored = dict(conn.execute(select(Balance.account_id, Balance.balance)).tuples().all())
+        stored = dict(conn.execute(select(Balance.account_id, Balance.balance)).all())
         moves = union_all(
             select(ENTRIES.c.credit.label("account"), ENTRIES.c.amount.label("delta")).where(
                 ENTRIES.c.credit.is_not(None)
@@ -78,9 +78,9 @@ def verify_ledger(engine: Engine) -> VerifyReport:
             ),
         ).subquery()
         recomputed = dict(
-            conn.execute(select(moves.c.account, func.sum(moves.c.delta)).group_by(moves.c.account))
-            .tuples()
-            .all()
+            conn.execute(
+                select(moves.c.account, func.sum(moves.c.delta)).group_by(moves.c.account)
+            ).all()
         )
         unknown_devices = (
             conn.execute(

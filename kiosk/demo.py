@@ -1,0 +1,155 @@
+"""A demo data set: three Heerlen neighbourhoods with residents, cards, shops, chores, klusboxes
+and some history, written through the ledger store so every entry is signed and chained."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+from kiosk.core import accounts as acc
+from kiosk.core.cards import CardKind, issue_card, new_serial
+from kiosk.core.crypto import load_or_create_key
+from kiosk.db import registry as reg
+from kiosk.db.ledger_store import LedgerStore
+
+MUNICIPALITY_DEMO_KEY = "municipality-demo.key"
+DAY_MS = 86_400_000
+
+NEIGHBOURHOODS = {
+    "grasbroek": "Grasbroek",
+    "musschemig": "Musschemig",
+    "schandelen": "Schandelen",
+}
+RESIDENTS = [
+    ("res-001", "Annie Hendriks", "grasbroek"),
+    ("res-002", "Jo Ubachs", "grasbroek"),
+    ("res-003", "Mia Claessen", "grasbroek"),
+    ("res-004", "Sjef Peters", "musschemig"),
+    ("res-005", "Fatma Yilmaz", "musschemig"),
+    ("res-006", "Harrie Janssen", "musschemig"),
+    ("res-007", "Truus Vroemen", "schandelen"),
+    ("res-008", "Karim El Amrani", "schandelen"),
+    ("res-009", "Lies Bemelmans", "schandelen"),
+]
+MERCHANTS = [
+    ("mer-bakker", "Bakkerij Bemelmans", "grasbroek"),
+    ("mer-groente", "Groenteboer Schandelen", "schandelen"),
+    ("mer-fiets", "Fietsenmaker Musschemig", "musschemig"),
+]
+KLUSBOXES = [
+    (
+        "kb-veeg-1",
+        "sweeping",
+        "Veegbox Grasbroek",
+        "grasbroek",
+        [("bezem", 2), ("blik", 1), ("handschoenen (paar)", 2)],
+    ),
+    (
+        "kb-zwerf-1",
+        "litter",
+        "Zwerfafvalbox Musschemig",
+        "musschemig",
+        [("afvalgrijper", 2), ("vuilniszakken (rol)", 1), ("hesje", 2)],
+    ),
+    (
+        "kb-wied-1",
+        "weeding",
+        "Wiedbox Schandelen",
+        "schandelen",
+        [("schoffel", 1), ("krabber", 2), ("knieschijf", 1)],
+    ),
+]
+# (id, title, neighbourhood, reward in cents, capacity, klusbox kind)
+CHORES = [
+    ("klus-001", "Pleintje vegen bij de Grasbroekerweg", "grasbroek", 500, 4, "sweeping"),
+    ("klus-002", "Zwerfafval rapen rond het speelveld", "musschemig", 750, 6, "litter"),
+    ("klus-003", "Onkruid wieden bij de speeltuin", "schandelen", 1000, 3, "weeding"),
+    ("klus-004", "Bladeren ruimen bij het buurthuis", "grasbroek", 600, 5, "sweeping"),
+]
+
+
+def seed_demo(store: LedgerStore, data_dir: Path) -> None:
+    """Fill an empty ledger with the demo set. Deterministic apart from keys and tx ids."""
+    rng = random.Random(2026)
+    municipality = load_or_create_key(data_dir / MUNICIPALITY_DEMO_KEY)
+    (data_dir / "municipality.pub").write_text(bytes(municipality.verify_key).hex() + "\n")
+    now = store.clock.now_ms()
+    today = dt.date.today()
+    with store.transaction() as conn:
+        reg.ensure_municipality_accounts(conn)
+        for nid, name in NEIGHBOURHOODS.items():
+            reg.add_neighbourhood(conn, nid, name)
+        reg.add_staff(conn, "staff-insp-1", "Inspecteur Stadsbeheer M. Coumans", "inspector")
+        reg.add_staff(conn, "staff-desk-1", "Baliemedewerker P. Kessels", "desk")
+        for rid, name, nid in RESIDENTS:
+            reg.add_resident(conn, rid, name, nid, created_at=now - 60 * DAY_MS)
+            card = issue_card(
+                municipality, CardKind.RESIDENT, new_serial(CardKind.RESIDENT, rng), today
+            )
+            reg.add_card(conn, card.serial, str(card.kind), card.payload, today, resident_id=rid)
+        for mid, name, nid in MERCHANTS:
+            reg.add_merchant(conn, mid, name, nid)
+        for kid, kind, name, nid, components in KLUSBOXES:
+            reg.add_klusbox(conn, kid, kind, name, nid, components)
+            label = issue_card(
+                municipality, CardKind.KLUSBOX, new_serial(CardKind.KLUSBOX, rng), today
+            )
+            reg.add_card(conn, label.serial, str(label.kind), label.payload, today, klusbox_id=kid)
+        staff_card = issue_card(
+            municipality, CardKind.STAFF, new_serial(CardKind.STAFF, rng), today
+        )
+        reg.add_card(
+            conn,
+            staff_card.serial,
+            str(staff_card.kind),
+            staff_card.payload,
+            today,
+            staff_id="staff-insp-1",
+        )
+        for cid, title, nid, reward, capacity, kind in CHORES:
+            reg.add_chore(
+                conn,
+                cid,
+                title,
+                nid,
+                reward=reward,
+                capacity=capacity,
+                starts_at=now - 7 * DAY_MS,
+                ends_at=now + 21 * DAY_MS,
+                klusbox_kind=kind,
+            )
+
+    # History: chores done and rewarded, a few left half-way, then spending at the shops.
+    done = [
+        ("klus-001", "res-001"),
+        ("klus-001", "res-002"),
+        ("klus-004", "res-001"),
+        ("klus-002", "res-004"),
+        ("klus-002", "res-005"),
+        ("klus-003", "res-007"),
+        ("klus-003", "res-008"),
+    ]
+    for chore, resident in done:
+        claim = store.sign_up(chore, resident)
+        store.check_in(claim)
+        store.check_out(claim)
+        store.approve(claim, "staff-insp-1")
+        store.earn(claim)
+    store.check_in(store.sign_up("klus-002", "res-006"))
+    store.sign_up("klus-004", "res-003")
+    rejected = store.sign_up("klus-003", "res-009")
+    store.check_in(rejected)
+    store.reject(rejected, "staff-insp-1", "Niet op de afgesproken tijd verschenen.")
+    store.spend("res-001", "mer-bakker", 350)
+    bread = store.spend("res-002", "mer-bakker", 275)
+    store.refund(bread.tx_id, 75)
+    store.spend("res-004", "mer-fiets", 500)
+    store.spend("res-007", "mer-groente", 420)
+    store.adjust(
+        acc.ISSUANCE,
+        acc.wallet("res-005"),
+        200,
+        reason="Welkomstbonus bij de start",
+        staff_id="staff-desk-1",
+    )
