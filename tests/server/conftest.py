@@ -51,7 +51,7 @@ class LiveServer:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def enrol(self, role: str = "merchant-counter", name: str = "toonbank") -> TestDevice:
+    def enrol(self, role: str = "merchant-counter", name: str = "toonbank") -> SimDevice:
         code = self.server.create_enrol_code(role, name)
         key = SigningKey.generate()
         r = self.http.post(
@@ -61,7 +61,7 @@ class LiveServer:
         assert r.status_code == 200, r.text
         cert = p.DeviceCertificate.model_validate(r.json())
         assert p.verify_certificate(self.server.verify_key, cert)
-        return TestDevice(key=key, cert=cert, clock=self.clock)
+        return SimDevice(key=key, cert=cert, clock=self.clock)
 
     def upload(self, batch: p.Batch | dict[str, Any]) -> httpx.Response:
         body = batch.model_dump(mode="json") if isinstance(batch, p.Batch) else batch
@@ -91,7 +91,7 @@ class LiveServer:
 
 
 @dataclass
-class TestDevice:
+class SimDevice:
     key: SigningKey
     cert: p.DeviceCertificate
     clock: FixedClock

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from tests.server.conftest import LiveServer
-
 from kiosk.server import admin
 from kiosk.sync import protocol as p
+from tests.server.conftest import LiveServer
 
 
 def test_health_and_upload(live: LiveServer) -> None:
