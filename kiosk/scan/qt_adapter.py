@@ -126,7 +126,7 @@ class ScanController(QObject):
     def _on_frame(self, frame: Frame) -> None:
         self._slot.put(frame)
         now = time.monotonic()
-        if now - self._last_preview >= self._preview_period and self.receivers(self.frame) > 0:
+        if now - self._last_preview >= self._preview_period:
             self._last_preview = now
             self._preview.emit(frame_to_qimage(frame.image))
 
