@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from kiosk.core.errors import HeitjeError
+
+# ASCII digits only: str.isdigit() would also take Arabic-Indic and superscript digits.
+_AMOUNT = re.compile(r"(?P<whole>[0-9]{0,12})(?:[.,](?P<frac>[0-9]{1,2}))?")
 
 CENTS_PER_HEITJE = 100
 
@@ -37,20 +42,13 @@ def format_amount(cents: int, lang: str = "nl") -> str:
 
 
 def parse_amount(text: str) -> int:
-    """'12', '12,5', '12.50' → cents. Refuses more than two decimals and anything not a number."""
-    raw = text.strip().replace(" ", "")
-    bad = AmountError(
-        "amount_unreadable",
-        f"'{text}' is geen bedrag. Schrijf bijvoorbeeld 12,50.",
-        f"'{text}' is not an amount. Write for instance 12.50.",
-    )
-    if not raw or raw.count(",") + raw.count(".") > 1:
-        raise bad
-    whole, _, frac = raw.replace(",", ".").partition(".")
-    if not whole.isdigit() and not (whole == "" and frac):
-        raise bad
-    if frac and (not frac.isdigit() or len(frac) > 2):
-        raise bad
-    if len(whole) > 12:
-        raise bad
-    return int(whole or "0") * CENTS_PER_HEITJE + int((frac or "0").ljust(2, "0"))
+    """'12', '12,5', '12.50' → cents. Refuses more than two decimals and anything else."""
+    match = _AMOUNT.fullmatch(text.strip().replace(" ", ""))
+    if match is None or not (match["whole"] or match["frac"]):
+        raise AmountError(
+            "amount_unreadable",
+            f"'{text}' is geen bedrag. Schrijf bijvoorbeeld 12,50.",
+            f"'{text}' is not an amount. Write for instance 12.50.",
+        )
+    whole, frac = match["whole"] or "0", (match["frac"] or "0").ljust(2, "0")
+    return int(whole) * CENTS_PER_HEITJE + int(frac)
