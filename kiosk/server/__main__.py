@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--database-url", default=None, help="default: SQLite in the data dir")
     ap.add_argument("--data-dir", type=Path, default=None, help=f"default: {default_data_dir()}")
     ap.add_argument("--config", type=Path, default=None, help="TOML over config_defaults.toml")
+    ap.add_argument("--workers", type=int, default=1, help="worker processes (stateless)")
+    ap.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     sub = ap.add_subparsers(dest="command")
     devices = sub.add_parser("devices", help="enrolment codes, revocation, listing")
     dsub = devices.add_subparsers(dest="action", required=True)
@@ -61,7 +64,26 @@ def main(argv: list[str] | None = None) -> int:
 
         from kiosk.server.app import create_app
 
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        if args.workers <= 1:
+            uvicorn.run(
+                create_app(settings), host=args.host, port=args.port, log_level=args.log_level
+            )
+            return 0
+        from kiosk.server import app as app_module
+        from kiosk.server.service import Server
+
+        Server(settings).close()  # migrate and make the key once, before the workers start
+        os.environ[app_module.ENV_DATA_DIR] = str(settings.data_dir)
+        os.environ[app_module.ENV_DATABASE_URL] = settings.database_url or ""
+        os.environ[app_module.ENV_CONFIG] = str(args.config or "")
+        uvicorn.run(
+            "kiosk.server.app:app_from_env",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+        )
         return 0
 
     from kiosk.server.service import Server

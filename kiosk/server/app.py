@@ -7,8 +7,11 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from kiosk.server.config import Settings
 from kiosk.server.errors import MESSAGES, Refusal
@@ -85,10 +88,44 @@ def create_app(settings: Settings | None = None, server: Server | None = None) -
         """Trade a one-time enrolment code and a device public key for a signed certificate."""
         return srv.enrol(req)
 
-    @app.post("/v1/batches", tags=["sync"], responses=_errors(401, 403, 409, 413, 422))
-    def upload(batch: Batch) -> Ack:
+    @app.post(
+        "/v1/batches",
+        tags=["sync"],
+        responses=_errors(401, 403, 409, 413, 422),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}},
+            }
+        },
+    )
+    async def upload(request: Request) -> Ack:
         """Upload a signed batch of a device's entries; answered with a signed ack."""
-        return srv.ingest(batch)
+        # Parsed straight from the bytes by pydantic (no intermediate Python dicts): a batch
+        # holds thousands of entries and this is the server's hot path.
+        raw = await request.body()
+        try:
+            batch = Batch.model_validate_json(raw)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors(include_url=False)) from exc
+        return await run_in_threadpool(srv.ingest, batch)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            extra = Batch.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(extra.pop("$defs", {}))
+            components["Batch"] = extra
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/v1/snapshot", tags=["sync"], responses=_errors(409, 422))
     def snapshot(
@@ -107,3 +144,24 @@ def create_app(settings: Settings | None = None, server: Server | None = None) -
         return srv.head(device_id)
 
     return app
+
+
+ENV_DATA_DIR = "KIOSK_SERVER_DATA_DIR"
+ENV_DATABASE_URL = "KIOSK_SERVER_DATABASE_URL"
+ENV_CONFIG = "KIOSK_SERVER_CONFIG"
+
+
+def app_from_env() -> FastAPI:
+    """App factory for uvicorn worker processes (``--workers N``): settings from the
+    environment, set by ``python -m kiosk.server`` after it migrated the database once."""
+    import os
+    from pathlib import Path as FsPath
+
+    config = os.environ.get(ENV_CONFIG)
+    return create_app(
+        Settings(
+            data_dir=FsPath(os.environ[ENV_DATA_DIR]),
+            database_url=os.environ.get(ENV_DATABASE_URL) or None,
+            config_file=FsPath(config) if config else None,
+        )
+    )
