@@ -274,6 +274,8 @@ class SnapshotData:
     flags: list[tuple[str, str, str]] = field(default_factory=list)  # kind, ident, flag
     # Flags a delta lifts (a repaid resident, a card back in use); applied before `flags`.
     clear_flags: list[tuple[str, str, str]] = field(default_factory=list)
+    # The server sends its revocation lists whole even in a delta: replace them.
+    revocations_whole: bool = True
 
 
 def _upsert(
@@ -318,6 +320,8 @@ def apply_snapshot(conn: Connection, snap: SnapshotData, received_at: int) -> No
     if snap.full:
         conn.execute(delete(SNAP_BAL))
         conn.execute(delete(FLAGS))
+    elif snap.revocations_whole:
+        conn.execute(delete(FLAGS).where(FLAGS.c.flag == "revoked"))
     for account, balance in snap.balances.items():
         conn.execute(delete(SNAP_BAL).where(SNAP_BAL.c.account_id == account))
         conn.execute(insert(SNAP_BAL).values(account_id=account, balance=int(balance)))
@@ -406,7 +410,7 @@ def device_limits(conn: Connection, device_id: str) -> OfflineLimits:
     snap = current_snapshot(conn)
     limits = DEFAULT_LIMITS
     sources: Sequence[Mapping[str, Any] | None] = (
-        snap.limits if snap is not None else None,
+        policy_limits(snap.limits) if snap is not None else None,
         _cert_limits(own_certificate(conn, device_id)),
     )
     found = [OfflineLimits.from_mapping(s) for s in sources if s]
@@ -418,13 +422,32 @@ def device_limits(conn: Connection, device_id: str) -> OfflineLimits:
     return result
 
 
+# The certificate carries limits under their wire names (kiosk.sync.protocol.Limits).
+_WIRE_LIMIT_NAMES = {
+    "per_tx_cap": ("per_tx_cap", 1),
+    "offline_daily_cap_per_resident": ("resident_daily_cap", 1),
+    "offline_exposure_cap": ("device_exposure_cap", 1),
+    "snapshot_max_age_s": ("snapshot_max_age_ms", 1000),
+}
+
+
+def policy_limits(limits: Mapping[str, Any]) -> dict[str, Any]:
+    """Limits under OfflineLimits' names, whether they came in wire or policy names."""
+    out: dict[str, Any] = {}
+    for name, value in limits.items():
+        if name in _WIRE_LIMIT_NAMES:
+            target, factor = _WIRE_LIMIT_NAMES[name]
+            out[target] = value * factor if isinstance(value, int) else value
+        else:
+            out[name] = value
+    return out
+
+
 def _cert_limits(cert: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     if not cert:
         return None
-    for holder in (cert, cert.get("body"), cert.get("certificate")):
-        if isinstance(holder, Mapping) and isinstance(holder.get("limits"), Mapping):
-            return holder["limits"]
-    return None
+    limits = cert.get("limits")
+    return policy_limits(limits) if isinstance(limits, Mapping) else None
 
 
 def offline_spend_check(

@@ -120,7 +120,11 @@ class SyncClient:
         if self._http is None or self._http_url != base_url:
             self.close()
             self._http = httpx.Client(
-                base_url=base_url, timeout=self._timeout, transport=self._transport
+                base_url=base_url,
+                timeout=self._timeout,
+                transport=self._transport,
+                # every body we send is JSON, posted as exact bytes
+                headers={"content-type": "application/json"},
             )
             self._http_url = base_url
         return self._http
@@ -266,7 +270,6 @@ class SyncClient:
                     "POST",
                     BATCH_PATH,
                     content=stored.body.encode(),
-                    headers={"content-type": "application/json"},
                 )
             except SyncError as exc:
                 # The server has less of our chain than we thought (a gap): resend from where

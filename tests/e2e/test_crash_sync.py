@@ -1,0 +1,161 @@
+"""Crashes at every step of a sync (issue 4): the device process and the server process are
+each SIGKILLed -- before sending, after the server wrote but before it committed, after the
+server committed but before it answered, after the ack arrived but before it was recorded --
+then restarted. After they converge every entry is on the server exactly once and device and
+server agree on every balance.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.db import sync_queries as q
+from kiosk.db.ledger_store import ENTRIES
+from kiosk.server import admin
+from kiosk.sync.client import SyncError
+from kiosk.sync.faults import DEVICE_AFTER_ACK, DEVICE_BEFORE_SEND
+
+from .conftest import Books, DeviceDir, ServerProcess, run_device
+
+GRANT = 20_000
+SPENDS = (1_000, 1_500, 2_000)
+
+
+def seed(books: Books) -> None:
+    server = books.server
+    admin.add_neighbourhood(server, "nb-1", "Oost")
+    admin.add_resident(server, "r-1", "Anna", "nb-1", card_serial="C-0001")
+    admin.add_merchant(server, "m-1", "Bakker Jansen", "nb-1")
+    admin.grant(server, "r-1", GRANT, "welkomstbonus")
+
+
+def enrol(server_proc: ServerProcess, data_dir: Path, name: str = "bakker") -> None:
+    code = server_proc.cli(
+        "devices", "enrol-code", "--role", "merchant-counter", "--name", name
+    ).split()[0]
+    done = run_device(data_dir, "enrol", "--server", server_proc.url, "--code", code)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+def sync_ok(data_dir: Path) -> str:
+    done = run_device(data_dir, "sync", "--once")
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout.decode()
+
+
+def spend(data_dir: Path, *amounts: int) -> None:
+    dev = DeviceDir(data_dir)
+    try:
+        for amount in amounts:
+            dev.store.spend("r-1", "m-1", amount, card_serial="C-0001")
+    finally:
+        dev.close()
+
+
+def assert_converged(books: Books, data_dir: Path, spent: int) -> None:
+    dev = DeviceDir(data_dir)
+    try:
+        with dev.engine.connect() as conn:
+            local = [
+                (int(r.seq), str(r.tx_id), str(r.entry_hash))
+                for r in conn.execute(
+                    select(ENTRIES.c.seq, ENTRIES.c.tx_id, ENTRIES.c.entry_hash)
+                    .where(ENTRIES.c.device_id == dev.device_id)
+                    .order_by(ENTRIES.c.seq)
+                )
+            ]
+            waiting = q.count_unsynced(conn, dev.device_id)
+            snap_balances = {r.account_id: int(r.balance) for r in conn.execute(select(q.SNAP_BAL))}
+            available = q.available_balance(conn, dev.device_id, "wallet:r-1")
+        # every entry exactly once, in order, with the same hashes
+        assert [s for s, _, _ in local] == list(range(1, len(local) + 1))
+        assert books.entries(dev.device_id) == local
+        assert waiting == 0
+        # the books: the grant minus what was spent, and the device sees the same numbers
+        server_balances = books.balances()
+        assert server_balances["wallet:r-1"] == GRANT - spent
+        assert server_balances["till:m-1"] == spent
+        assert sum(server_balances.values()) == 0
+        assert snap_balances == server_balances
+        assert available == GRANT - spent
+    finally:
+        dev.close()
+
+
+def enrol_here(books: Books, dev: DeviceDir, url: str, name: str = "bakker") -> None:
+    code = books.server.create_enrol_code("merchant-counter", name)
+    dev.client.enrol(url, code, name=name)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [DEVICE_BEFORE_SEND, DEVICE_AFTER_ACK, "server_before_commit", "server_after_commit"],
+)
+def test_a_crash_at_any_step_of_a_sync_converges(
+    fault: str, server_proc: ServerProcess, books: Books, tmp_path: Path
+) -> None:
+    on_server = fault.startswith("server")
+    # A server-side fault fires at the first batch that brings new entries; the snapshot
+    # round before it passes.
+    server_proc.start(fault=fault if on_server else None)
+    seed(books)
+    device = tmp_path / "device"
+    dev = DeviceDir(device)
+    try:
+        enrol_here(books, dev, server_proc.url)
+        dev.client.sync_once()  # the first snapshot: residents, merchants, balances
+        for amount in SPENDS:
+            dev.store.spend("r-1", "m-1", amount, card_serial="C-0001")
+        if on_server:
+            with pytest.raises(SyncError) as exc:
+                dev.client.sync_once()
+            assert exc.value.code == "server_unreachable"
+            assert server_proc.wait_dead() == -signal.SIGKILL
+            server_proc.start()
+    finally:
+        dev.close()
+    if not on_server:
+        # the device's sync runs as its own process, which kills itself at the fault point
+        crashed = run_device(device, "sync", "--once", fault=fault)
+        assert crashed.returncode == -signal.SIGKILL
+
+    # What the crash left on the server: all of the batch or none of it.
+    expect_on_server = 3 if fault in (DEVICE_AFTER_ACK, "server_after_commit") else 0
+    dev = DeviceDir(device)
+    try:
+        assert len(books.entries(dev.device_id)) == expect_on_server
+        with dev.engine.connect() as conn:
+            assert q.count_unsynced(conn, dev.device_id) == 3  # nothing marked, nothing lost
+        # the counter keeps selling while it waits
+        dev.store.spend("r-1", "m-1", 500, card_serial="C-0001")
+    finally:
+        dev.close()
+
+    out = sync_ok(device)  # the operator's command, after the restart
+    assert "sent 4 entries" in out
+    dev = DeviceDir(device)
+    try:
+        up, _ = dev.client.sync_once()  # nothing left: a quiet round
+        assert up.batches == 0
+    finally:
+        dev.close()
+    assert_converged(books, device, sum(SPENDS) + 500)
+
+
+def test_enrol_and_sync_commands(server_proc: ServerProcess, books: Books, tmp_path: Path) -> None:
+    """The operator's path: an admin makes a code, `kiosk enrol` uses it once."""
+    server_proc.start()
+    seed(books)
+    device = tmp_path / "device"
+    enrol(server_proc, device)
+    again = run_device(device, "enrol", "--server", server_proc.url, "--code", "NOT-A-CODE")
+    assert again.returncode == 1 and b"enrol_code_invalid" in again.stderr
+    out = sync_ok(device)
+    assert "snapshot version" in out and "applied" in out
+    spend(device, 700)
+    assert "sent 1 entries" in sync_ok(device)
+    assert_converged(books, device, 700)
