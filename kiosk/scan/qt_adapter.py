@@ -127,19 +127,31 @@ class ScanController(QObject):
     def start(self) -> None:
         if self._worker is not None and self._worker.is_alive():
             return
-        self._stopping.clear()
-        self._slot.reopen()
-        self._worker = threading.Thread(target=self._decode_loop, name="scan-decoder", daemon=True)
+        # Fresh stop flag and slot per run: a worker from a run stopped without waiting
+        # must not pick up this run's frames.
+        self._stopping = threading.Event()
+        self._slot = LatestFrameSlot()
+        self._worker = threading.Thread(
+            target=self._decode_loop,
+            args=(self._slot, self._stopping),
+            name="scan-decoder",
+            daemon=True,
+        )
         self._worker.start()
         self._source.start(self._on_frame, self._on_state)
 
-    def stop(self) -> None:
-        """Stops the source and the worker; returns once both have finished."""
+    def stop(self, *, wait: bool = True) -> None:
+        """Stops the source and the worker.
+
+        With `wait=False` it returns at once and the threads end on their own: a camera
+        stuck in a driver read must not freeze the GUI when the screen changes.
+        """
         self._stopping.set()
-        self._source.stop()
+        self._source.stop(timeout=3.0 if wait else 0)
         self._slot.close()
         if self._worker is not None:
-            self._worker.join(5.0)
+            if wait:
+                self._worker.join(5.0)
             self._worker = None
 
     def submit(self, payload: str) -> None:
@@ -171,9 +183,9 @@ class ScanController(QObject):
 
     # -- decoder thread ----------------------------------------------------------------
 
-    def _decode_loop(self) -> None:
-        while not self._stopping.is_set():
-            frame = self._slot.take(timeout=0.2)
+    def _decode_loop(self, slot: LatestFrameSlot, stopping: threading.Event) -> None:
+        while not stopping.is_set():
+            frame = slot.take(timeout=0.2)
             if frame is None:
                 continue
             try:

@@ -69,9 +69,10 @@ class FrameSource(ABC):
         self._thread.start()
 
     def stop(self, timeout: float = 3.0) -> None:
+        """Ask the thread to end; wait up to `timeout` s for it (0: do not wait)."""
         self._stop.set()
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+        if timeout > 0 and thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
             if thread.is_alive():
                 log.warning("%s did not stop within %.1f s", self.name, timeout)
