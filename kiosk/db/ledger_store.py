@@ -83,7 +83,7 @@ def entry_row(entry: Entry, claim_id: str | None, ref_tx_id: str | None) -> dict
     }
 
 
-class _HotSql:
+class HotSql:
     """The write path's statements as driver SQL, in the driver's parameter style."""
 
     head = "SELECT last_seq, head_hash FROM chain_heads WHERE device_id = :d"
@@ -128,7 +128,7 @@ class LedgerStore:
         self.key = key
         self.clock = clock or SystemClock()
         self.device_id = device_id_for(key.verify_key)
-        self._sql = _HotSql(engine)
+        self._sql = HotSql(engine)
         self._local = threading.local()
         self._connections: list[Connection] = []
         with self.transaction() as conn:
