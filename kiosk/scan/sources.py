@@ -224,6 +224,10 @@ class _PacedSource(FrameSource):
                 delay = due - time.monotonic()
                 if delay > 0 and self._stop.wait(delay):
                     return
+                if delay < -period:
+                    # We were held up (a busy machine): play on from now, like a player that
+                    # stalls, rather than bursting the backlog into the newest-frame slot.
+                    due = time.monotonic()
                 self._deliver(image)
                 shown += 1
                 due += period

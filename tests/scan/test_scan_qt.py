@@ -18,7 +18,13 @@ from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from kiosk.core.cards import Card, CardKind, issue_card, new_serial, read_card
-from kiosk.scan.qt_adapter import ScanController, ScannerInput, emit, frame_to_qimage
+from kiosk.scan.qt_adapter import (
+    CHECK_FAILED,
+    ScanController,
+    ScannerInput,
+    emit,
+    frame_to_qimage,
+)
 from kiosk.scan.sources import CameraSource, ImageFolderSource, VideoFileSource
 from kiosk.scan.wedge import WedgeRecogniser
 from tests.scan.scan_helpers import Photo, load_image
@@ -258,3 +264,44 @@ def test_many_emits_do_not_wear_down_the_true_singleton() -> None:
     for _ in range(5000):
         emit(probe.camera_state, "running")
     assert abs(sys.getrefcount(True) - before) < 100  # the bug would take away 5000
+
+
+def test_a_failing_check_is_a_rejection_not_a_dead_worker(
+    qtbot: QtBot, tmp_path: Path, cards: list[Card], backgrounds: list[np.ndarray]
+) -> None:
+    def broken_check(payload: str) -> Card:
+        raise RuntimeError("database is gone")
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i, card in enumerate(cards[:2]):
+        scene = card_in_scene(backgrounds[i], card.payload)
+        for j in range(5):  # each card in view for several frames, as in front of a camera
+            cv2.imwrite(str(folder / f"{i}-{j}.png"), scene)
+    controller = ScanController(ImageFolderSource(folder, fps=30), broken_check)
+    codes: list[str] = []
+    controller.card_rejected.connect(lambda code, reason: codes.append(code))
+    controller.start()
+    try:
+        qtbot.waitUntil(lambda: len(codes) == 2, timeout=WAIT_MS)  # the worker lived on
+    finally:
+        controller.stop()
+    assert codes == [CHECK_FAILED, CHECK_FAILED]
+
+
+def test_stop_without_waiting_returns_and_the_controller_can_start_again(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    source = CameraSource(str(tmp_path / "video7"), backoff_s=(0.01, 0.02))
+    controller = ScanController(source, lambda p: p)
+    states: list[str] = []
+    controller.camera_state.connect(states.append)
+    controller.start()
+    qtbot.waitUntil(lambda: "unavailable" in states, timeout=WAIT_MS)
+    controller.stop(wait=False)
+    assert source.wait(WAIT_MS / 1000)  # the thread ends on its own
+    states.clear()
+    controller.start()
+    qtbot.waitUntil(lambda: "unavailable" in states, timeout=WAIT_MS)
+    controller.stop()
+    assert not source.running
