@@ -7,6 +7,7 @@ server agree on every balance.
 
 from __future__ import annotations
 
+import json
 import signal
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from kiosk.db import sync_queries as q
 from kiosk.db.ledger_store import ENTRIES
 from kiosk.server import admin
+from kiosk.server import tables as t
 from kiosk.sync.client import SyncError
 from kiosk.sync.faults import DEVICE_AFTER_ACK, DEVICE_BEFORE_SEND
 
@@ -144,6 +146,26 @@ def test_a_crash_at_any_step_of_a_sync_converges(
     finally:
         dev.close()
     assert_converged(books, device, sum(SPENDS) + 500)
+    # The retry after the crash sent the stored batch 1..3 byte for byte (not 1..4): the
+    # server recorded exactly these batches, with the signature the device stored.
+    dev = DeviceDir(device)
+    try:
+        with dev.engine.connect() as conn:
+            stored = {
+                (int(r.first_seq), int(r.last_seq)): json.loads(r.body)["signature"]
+                for r in conn.execute(select(q.BATCHES))
+            }
+        with books.server.engine.connect() as conn:
+            received = {
+                (int(r.first_seq), int(r.last_seq)): r.signature
+                for r in conn.execute(
+                    select(t.batches).where(t.batches.c.device_id == dev.device_id)
+                )
+            }
+    finally:
+        dev.close()
+    assert sorted(received) == [(1, 3), (4, 4)]
+    assert received == stored
 
 
 def test_enrol_and_sync_commands(server_proc: ServerProcess, books: Books, tmp_path: Path) -> None:
