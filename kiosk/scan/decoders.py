@@ -223,7 +223,7 @@ class OpenCVDecoder:
                 text, points, _ = self._detector.detectAndDecodeCurved(gray)
             else:
                 raw, points, _ = self._detector.detectAndDecodeBytes(gray)
-                text = _undo_latin1(text_from_bytes(raw)) if raw else ""
+                text = undo_latin1_reading(text_from_bytes(raw)) if raw else ""
         except (cv2.error, UnicodeDecodeError):
             return []
         if not text or points is None:
@@ -231,7 +231,7 @@ class OpenCVDecoder:
         return [Symbol(text, quad_area([tuple(p) for p in points.reshape(-1, 2)]))]
 
 
-def _undo_latin1(text: str) -> str:
+def undo_latin1_reading(text: str) -> str:
     """OpenCV reads a byte segment without ECI as ISO-8859-1 and hands it back as UTF-8.
 
     Undo that and guess again, so UTF-8 and Shift_JIS codes read as they were meant to.
