@@ -467,6 +467,21 @@ def offline_spend_check(
     if snap is None:
         return False
     resident_id = acc.owner_of(wallet)
+    # Spends the server would refuse from this device must not be taken: the shop would
+    # hand over goods for money that never arrives.
+    cert = own_certificate(conn, device_id)
+    if has_flag(conn, "device", device_id, "revoked"):
+        raise OfflineSpendRefused(
+            "device_revoked",
+            "Deze kassa is door de gemeente uitgeschakeld en kan geen betalingen aannemen.",
+            "This till has been switched off by the municipality and cannot take payments.",
+        )
+    if cert and isinstance(cert.get("valid_until"), int) and now_ms > cert["valid_until"]:
+        raise OfflineSpendRefused(
+            "certificate_expired",
+            "Het certificaat van deze kassa is verlopen. Meld het apparaat opnieuw aan.",
+            "This till's certificate has expired. Enrol the device again.",
+        )
     if card_serial and has_flag(conn, "card", card_serial, "revoked"):
         raise OfflineSpendRefused(
             "card_revoked",

@@ -6,6 +6,7 @@ server would sign them; the server itself is exercised in tests/e2e.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -311,3 +312,24 @@ def test_loop_step_without_server_reports_offline_and_keeps_entries(device: Devi
     with device.engine.connect() as conn:
         assert q.count_unsynced(conn, device.store.device_id) == 1
         assert q.stored_status(conn).last_error == "server_unreachable"
+
+
+def test_a_revoked_or_expired_device_takes_no_spends(device: Device) -> None:
+    device.client.apply_snapshot(snapshot(1))
+    with device.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE devices SET certificate = :c WHERE is_self"),
+            {"c": json.dumps({"valid_until": NOW - 1})},
+        )
+    with pytest.raises(OfflineSpendRefused) as exc:
+        device.store.spend("r1", "m1", 100)
+    assert exc.value.code == "certificate_expired"
+    with device.engine.begin() as conn:
+        conn.execute(text("UPDATE devices SET certificate = NULL WHERE is_self"))
+        conn.execute(
+            q.FLAGS.insert().values(kind="device", ident=device.store.device_id, flag="revoked")
+        )
+    with pytest.raises(OfflineSpendRefused) as exc:
+        device.store.spend("r1", "m1", 100)
+    assert exc.value.code == "device_revoked"
+    assert device.store.head()[0] == 0
