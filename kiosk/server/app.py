@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk.server.config import Settings
 from kiosk.server.errors import MESSAGES, Refusal
@@ -69,6 +70,19 @@ def create_app(settings: Settings | None = None, server: Server | None = None) -
             code=p.REQUEST_INVALID, message_nl=f"{nl} ({where})", message_en=f"{en} ({where})"
         )
         return JSONResponse(status_code=status, content=body.model_dump())
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own refusals (unparseable JSON, unknown path, wrong method) get the same
+        # ErrorBody as ours; a body that is not JSON at all is request_invalid (422) too.
+        if exc.status_code == 400:
+            status, nl, en = MESSAGES[p.REQUEST_INVALID]
+            code = p.REQUEST_INVALID
+        else:
+            status, code = exc.status_code, p.NOT_FOUND if exc.status_code == 404 else "http_error"
+            nl = en = str(exc.detail)
+        body = ErrorBody(code=code, message_nl=nl, message_en=en)
+        return JSONResponse(status_code=status, content=body.model_dump(), headers=exc.headers)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
