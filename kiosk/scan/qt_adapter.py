@@ -11,16 +11,14 @@ by their timing (`kiosk.scan.wedge`) and emits `scanned(str)`.
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal, SignalInstance, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QImage, QKeyEvent, QWindow
 
 from kiosk.core.errors import HeitjeError, Lang
@@ -33,38 +31,6 @@ from kiosk.scan.wedge import WedgeRecogniser, is_scannable_text
 log = logging.getLogger("kiosk.scan")
 
 CHECK_FAILED = "scan.check_failed"
-
-
-class _Probe(QObject):
-    ping = Signal()
-
-
-def _emit_steals_a_reference() -> bool:
-    """PySide6 6.12.0's SignalInstance.emit() returns True without taking a reference to it.
-
-    On Python 3.11 (where True is not immortal) every emit from Python then lowers True's
-    reference count by one, until the interpreter aborts ("bool_dealloc: deallocating True
-    or False"): after a few thousand emits, e.g. a preview at 10 fps for a few minutes.
-    Measured once at import; on a fixed PySide6 or Python >= 3.12 this is False.
-    """
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(8):
-        probe.ping.emit()
-    stolen = before - sys.getrefcount(True)
-    for _ in range(max(stolen, 0)):  # give back what the probe itself took
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
-    return stolen >= 8
-
-
-_EMIT_STEALS_A_REFERENCE = _emit_steals_a_reference()
-
-
-def emit(signal: SignalInstance, *args: Any) -> None:
-    """`signal.emit(*args)`, giving back the reference PySide6 6.12.0 forgets to take."""
-    result = signal.emit(*args)
-    if _EMIT_STEALS_A_REFERENCE and isinstance(result, bool):
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
 
 
 def frame_to_qimage(image: np.ndarray) -> QImage:
@@ -174,12 +140,12 @@ class ScanController(QObject):
         now = time.monotonic()
         if now - self._last_preview >= self._preview_period:
             self._last_preview = now
-            emit(self._preview, frame_to_qimage(frame.image))
+            self._preview.emit(frame_to_qimage(frame.image))
 
     def _on_state(self, state: SourceState, detail: str) -> None:
         if detail:
             log.info("frame source %s: %s", state, detail)
-        emit(self._state, str(state))
+        self._state.emit(str(state))
 
     # -- decoder thread ----------------------------------------------------------------
 
@@ -203,7 +169,7 @@ class ScanController(QObject):
         try:
             card = self._check(payload)
         except HeitjeError as exc:
-            emit(self._miss, exc.code, exc.message(self._lang))
+            self._miss.emit(exc.code, exc.message(self._lang))
             return
         except Exception:
             log.exception("card check failed unexpectedly")
@@ -212,27 +178,27 @@ class ScanController(QObject):
                 if self._lang == "nl"
                 else ("The card could not be checked")
             )
-            emit(self._miss, CHECK_FAILED, reason)
+            self._miss.emit(CHECK_FAILED, reason)
             return
-        emit(self._hit, card)
+        self._hit.emit(card)
 
     # -- back on the controller's thread -----------------------------------------------
 
     @Slot(object)
     def _emit_recognised(self, card: object) -> None:
-        emit(self.card_recognised, card)
+        self.card_recognised.emit(card)
 
     @Slot(str, str)
     def _emit_rejected(self, code: str, reason: str) -> None:
-        emit(self.card_rejected, code, reason)
+        self.card_rejected.emit(code, reason)
 
     @Slot(str)
     def _emit_state(self, state: str) -> None:
-        emit(self.camera_state, state)
+        self.camera_state.emit(state)
 
     @Slot(QImage)
     def _emit_frame(self, image: QImage) -> None:
-        emit(self.frame, image)
+        self.frame.emit(image)
 
 
 _MODIFIER_KEYS = frozenset(
@@ -302,7 +268,7 @@ class ScannerInput(QObject):
         if key in _ENTER_KEYS:
             scan = self._wedge.enter(t_ms)
             if scan is not None:
-                emit(self.scanned, scan)
+                self.scanned.emit(scan)
                 return True
             return False
         if key in _MODIFIER_KEYS:
