@@ -233,7 +233,7 @@ class SyncClient:
             if not entries:
                 return None
             batch = p.make_batch(self.key, entries, key_epoch=self._key_epoch_in(conn))
-            body = canonical_json(batch.model_dump(mode="json")).decode()
+            body = batch.model_dump_json()  # stored: later sends reuse these exact bytes
             stored = q.StoredBatch(batch.first_seq, batch.last_seq, body)
             q.store_batch(conn, stored, self.clock.now_ms())
             return stored
