@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select, text
 
 from kiosk.core.clock import FixedClock
@@ -23,7 +25,7 @@ from kiosk.db.ledger_store import LedgerStore
 from kiosk.db.models import Resident
 from kiosk.db.verify import verify_ledger
 from kiosk.sync import protocol as p
-from kiosk.sync.client import SyncClient, SyncError
+from kiosk.sync.client import SyncClient, SyncError, _parse, _refusal
 from kiosk.sync.loop import SyncLoop, backoff_delay
 
 NOW = 1_767_225_600_000 + 10 * 3_600_000
@@ -333,3 +335,15 @@ def test_a_revoked_or_expired_device_takes_no_spends(device: Device) -> None:
         device.store.spend("r1", "m1", 100)
     assert exc.value.code == "device_revoked"
     assert device.store.head()[0] == 0
+
+
+@given(st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_any_server_answer_becomes_a_sync_error_or_a_message(body: bytes) -> None:
+    """Whatever bytes come back, the client raises its own SyncError with a code, never
+    something else (the loop relies on that to back off instead of dying)."""
+    assert isinstance(_refusal(body, 400), SyncError)
+    for model in (p.Ack, p.Snapshot, p.DeviceCertificate):
+        try:
+            _parse(model, body)
+        except SyncError as exc:
+            assert exc.code == "bad_server_answer"
