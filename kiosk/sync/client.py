@@ -412,8 +412,22 @@ class SyncClient:
     # -- both ------------------------------------------------------------------------------
 
     def sync_once(self) -> tuple[UploadResult, SnapshotResult]:
-        """Upload everything waiting, then bring the snapshot up to date."""
-        up = self.upload()
+        """Upload everything waiting, then bring the snapshot up to date.
+
+        If the server refuses the upload (revoked, quarantined, a clock it will not take),
+        the snapshot is still fetched before the refusal is raised: it is how a refused
+        device learns, for instance, that it is revoked and must stop taking spends.
+        """
+        try:
+            up = self.upload()
+        except SyncError as exc:
+            if exc.code in (UNREACHABLE, SERVER_ERROR, NOT_ENROLLED):
+                raise
+            try:
+                self.download_snapshot()
+            except SyncError:
+                log.warning("snapshot after a refused upload failed too", exc_info=True)
+            raise
         snap = self.download_snapshot()
         with self.engine.begin() as conn:
             q.record_attempt(conn, self.clock.now_ms(), ok=True, error=None)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from kiosk.core.crypto import SigningKey
+from kiosk.core.offline_policy import OfflineSpendRefused
 from kiosk.db import sync_queries as q
 from kiosk.db.ledger_store import ENTRIES
 from kiosk.sync.client import BAD_ACK_SIGNATURE, SyncError
@@ -119,3 +120,19 @@ def test_the_loop_goes_offline_backs_off_and_catches_up(
         loop.stop()
     assert books.balance("wallet:r-1") == GRANT - 800
     assert_converged(books, device.data_dir, 800)
+
+
+def test_a_revoked_device_learns_it_from_the_snapshot_and_stops_selling(
+    device: DeviceDir, server_proc: ServerProcess, books: Books
+) -> None:
+    device.store.spend("r-1", "m-1", 300)
+    server_proc.cli("devices", "revoke", device.device_id, "--reason", "gestolen")
+    with pytest.raises(SyncError) as exc:
+        device.client.sync_once()
+    assert exc.value.code == "device_revoked"
+    with device.engine.connect() as conn:
+        assert q.count_unsynced(conn, device.device_id) == 1  # kept, never deleted
+    with pytest.raises(OfflineSpendRefused) as refused:
+        device.store.spend("r-1", "m-1", 100)
+    assert refused.value.code == "device_revoked"
+    assert books.entries(device.device_id) == []
