@@ -29,7 +29,12 @@ from kiosk.core.crypto import SigningKey, VerifyKey, device_id_for, verify_key_f
 from kiosk.core.errors import HeitjeError
 from kiosk.db import sync_queries as q
 from kiosk.sync import protocol as p
-from kiosk.sync.faults import DEVICE_AFTER_ACK, DEVICE_BEFORE_SEND, fault_point
+from kiosk.sync.faults import (
+    DEVICE_AFTER_ACK,
+    DEVICE_BEFORE_SEND,
+    DEVICE_SNAPSHOT_UNCOMMITTED,
+    fault_point,
+)
 
 log = logging.getLogger("kiosk.sync")
 
@@ -394,6 +399,7 @@ class SyncClient:
                 _to_snapshot_data(snapshot, self._self_acked_seq(conn, snapshot, current, hint)),
                 self.clock.now_ms(),
             )
+            fault_point(DEVICE_SNAPSHOT_UNCOMMITTED)
         return SnapshotResult(True, snapshot.version)
 
     def _self_acked_seq(

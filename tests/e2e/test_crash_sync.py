@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from kiosk.db import sync_queries as q
 from kiosk.db.ledger_store import ENTRIES
+from kiosk.db.models import Resident
 from kiosk.server import admin
 from kiosk.server import tables as t
 from kiosk.sync.client import SyncError
-from kiosk.sync.faults import DEVICE_AFTER_ACK, DEVICE_BEFORE_SEND
+from kiosk.sync.faults import DEVICE_AFTER_ACK, DEVICE_BEFORE_SEND, DEVICE_SNAPSHOT_UNCOMMITTED
 
 from .conftest import Books, DeviceDir, ServerProcess, run_device
 
@@ -181,3 +182,38 @@ def test_enrol_and_sync_commands(server_proc: ServerProcess, books: Books, tmp_p
     spend(device, 700)
     assert "sent 1 entries" in sync_ok(device)
     assert_converged(books, device, 700)
+
+
+def test_a_crash_while_applying_a_snapshot_keeps_the_previous_one(
+    server_proc: ServerProcess, books: Books, tmp_path: Path
+) -> None:
+    server_proc.start()
+    seed(books)
+    device = tmp_path / "device"
+    dev = DeviceDir(device)
+    try:
+        enrol_here(books, dev, server_proc.url)
+        dev.client.sync_once()
+        with dev.engine.connect() as conn:
+            before = q.current_snapshot(conn)
+    finally:
+        dev.close()
+    assert before is not None
+    admin.add_resident(books.server, "r-2", "Bram", "nb-1", card_serial="C-0002")
+    admin.grant(books.server, "r-2", 900, "welkomstbonus")
+
+    crashed = run_device(device, "sync", "--once", fault=DEVICE_SNAPSHOT_UNCOMMITTED)
+    assert crashed.returncode == -signal.SIGKILL
+    dev = DeviceDir(device)
+    try:
+        with dev.engine.connect() as conn:
+            assert q.current_snapshot(conn) == before  # all of it rolled back
+            assert q.snapshot_balance(conn, "wallet:r-2") is None
+            assert conn.execute(select(Resident.id).where(Resident.id == "r-2")).first() is None
+        dev.client.sync_once()
+        with dev.engine.connect() as conn:
+            after = q.current_snapshot(conn)
+            assert after is not None and after.version > before.version
+            assert q.snapshot_balance(conn, "wallet:r-2") == 900
+    finally:
+        dev.close()
