@@ -21,12 +21,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nacl.exceptions import BadSignatureError
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from kiosk.core import accounts as acc
 from kiosk.core.crypto import SigningKey, VerifyKey, device_id_for, load_or_create_key
 from kiosk.core.entries import (
-    ENTRY_DOMAIN,
     GENESIS_HASH,
     Entry,
     Kind,
@@ -38,6 +37,7 @@ from kiosk.server import tables as t
 from kiosk.server.config import Settings
 from kiosk.server.db import migrate, open_engine
 from kiosk.server.errors import Refusal
+from kiosk.server.fastcanon import ENTRY_PREFIX, batch_message, entry_json
 from kiosk.sync import protocol as p
 from kiosk.sync.protocol import (
     Ack,
@@ -77,11 +77,22 @@ def _month_year(ms: int) -> tuple[str, str]:
 
 
 def insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """One driver-level executemany: SQLAlchemy's per-row parameter processing costs more
-    than the insert itself at thousands of rows (psycopg pipelines executemany)."""
+    """Many rows in one go, inside the caller's transaction: COPY on PostgreSQL, one
+    driver-level executemany elsewhere. (SQLAlchemy's per-row parameter processing costs more
+    than the insert itself at thousands of rows.)"""
     if not rows:
         return
     cols = list(rows[0])
+    if conn.dialect.name == "postgresql":
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        with (
+            dbapi.cursor() as cur,
+            cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy,
+        ):
+            for r in rows:
+                copy.write_row(tuple(r[c] for c in cols))
+        return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
     conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
@@ -380,7 +391,9 @@ class Server:
             limits=limits,
         )
 
-    def _check_entries(self, batch: Batch, device: _DeviceView, vk: VerifyKey) -> list[Entry]:
+    def _check_entries(
+        self, batch: Batch, device: _DeviceView, vk: VerifyKey, bodies: list[str]
+    ) -> list[Entry]:
         """Everything that needs no database: shape, hash, signature, order, clock."""
         now = self.now()
         ahead_ms = self.settings.get("clock", "max_ahead_s") * 1000
@@ -390,9 +403,8 @@ class Server:
         )
         entries: list[Entry] = []
         verify = vk.verify
-        domain = ENTRY_DOMAIN.encode() + b"\x00"
-        dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-        for wire in batch.entries:
+        domain = ENTRY_PREFIX
+        for wire, body in zip(batch.entries, bodies, strict=True):
             try:
                 kind = Kind(wire.kind)
             except ValueError as exc:
@@ -414,9 +426,7 @@ class Server:
             )
             if entry.device_id != batch.device_id:
                 raise Refusal(p.ENTRY_MALFORMED, seq=entry.seq, detail="entry of another device")
-            # = canonical_bytes(ENTRY_DOMAIN, entry.body()); the strict wire model already
-            # guarantees there is no float to refuse, so skip canonical's walk over the value.
-            message = domain + dumps(entry.body()).encode()
+            message = domain + body.encode()  # = canonical_bytes(ENTRY_DOMAIN, entry.body())
             if hashlib.sha256(message).hexdigest() != entry.entry_hash:
                 raise Refusal(p.BAD_ENTRY_HASH, seq=entry.seq)
             if not entry.signature:
@@ -458,9 +468,12 @@ class Server:
         vk = VerifyKey(bytes.fromhex(device.public_key))
         if not batch.signature:
             raise Refusal(p.SIGNATURE_MISSING)
-        if not p.verify_batch(vk, batch):
-            raise Refusal(p.BAD_BATCH_SIGNATURE)
-        entries = self._check_entries(batch, device, vk)
+        pieces = [entry_json(w) for w in batch.entries]
+        try:
+            vk.verify(batch_message(batch, [w for _, w in pieces]), bytes.fromhex(batch.signature))
+        except (BadSignatureError, ValueError) as exc:
+            raise Refusal(p.BAD_BATCH_SIGNATURE) from exc
+        entries = self._check_entries(batch, device, vk, [b for b, _ in pieces])
         return self._apply(batch, device, entries)
 
     def _apply(self, batch: Batch, device: _DeviceView, entries: list[Entry]) -> Ack:
@@ -662,12 +675,8 @@ class Server:
         tx_ids = [e.tx_id for e in entries]
         if len(set(tx_ids)) != len(tx_ids):
             raise Refusal(p.DUPLICATE_TX_ID, detail="twice in this batch")
-        for i in range(0, len(tx_ids), 500):
-            dup = conn.execute(
-                select(t.ledger.c.tx_id).where(t.ledger.c.tx_id.in_(tx_ids[i : i + 500]))
-            ).first()
-            if dup is not None:
-                raise Refusal(p.DUPLICATE_TX_ID, detail=dup[0])
+        # A tx_id already on the server is caught by UNIQUE(tx_id) at the insert below: no
+        # lookup of thousands of ids per batch.
         dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
         caps = self.settings.config["earn_caps"]
         limits = device.limits
@@ -834,7 +843,13 @@ class Server:
         ).scalar_one()
         for r in rows:
             r["batch_id"] = batch_id
-        insert_many(conn, t.ledger, rows)
+        try:
+            insert_many(conn, t.ledger, rows)
+        except Exception as exc:  # the driver's own IntegrityError (COPY) or SQLAlchemy's
+            text = str(exc)
+            if "uq_ledger_tx_id" in text or "ledger.tx_id" in text:
+                raise Refusal(p.DUPLICATE_TX_ID) from exc
+            raise
         self._write_balances(conn, deltas, version)
         self._write_claims(conn, st, version)
         self._write_flags(conn, st, deltas, version)
@@ -879,12 +894,12 @@ class Server:
         ]
         if fresh:
             insert_many(conn, t.balances, fresh)
-        changed = [{"a": a, "d": deltas[a], "v": version} for a in names if a in existing]
+        changed = [(deltas[a], version, a) for a in names if a in existing]
         if changed:
-            conn.execute(
-                update(t.balances)
-                .where(t.balances.c.account == bindparam("a"))
-                .values(balance=t.balances.c.balance + bindparam("d"), version=bindparam("v")),
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            conn.exec_driver_sql(
+                f"UPDATE balances SET balance = balance + {mark}, version = {mark} "
+                f"WHERE account = {mark}",
                 changed,
             )
 

@@ -161,3 +161,31 @@ def test_enrol_code_normalisation(code: str) -> None:
 
     assert _code_hash(code) == _code_hash(code.lower().replace("-", ""))
     assert _code_hash(code + "A") != _code_hash(code + "B")
+
+
+ref_values = st.text(max_size=12).filter(lambda x: "\x00" not in x) | st.integers(-(2**62), 2**62)
+ident = st.from_regex(r"[A-Za-z0-9._:@-]{1,12}", fullmatch=True)
+
+
+@settings(max_examples=200)
+@given(
+    refs=st.dictionaries(ident, ref_values, max_size=4),
+    amount=st.integers(1, 10**9),
+    wall=st.integers(0, 2**62),
+    account=st.one_of(st.none(), ident),
+)
+def test_fast_canonical_equals_canonical_bytes(
+    refs: dict[str, str | int], amount: int, wall: int, account: str | None
+) -> None:
+    from kiosk.server.fastcanon import ENTRY_PREFIX, batch_message, entry_json
+
+    e = entries(1)[0]
+    wire = {**e.to_wire(), "refs": refs, "amount": amount, "wall_time": wall, "debit": account}
+    w = p.WireEntry.model_validate(wire)
+    body, whole = entry_json(w)
+    assert ENTRY_PREFIX + body.encode() == Entry.from_wire(wire).signed_bytes()
+    assert whole == json.dumps(wire, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    batch = p.Batch(
+        device_id=DEV, key_epoch=1, first_seq=1, last_seq=1, prev_hash="0" * 64, entries=[w]
+    )
+    assert batch_message(batch, [whole]) == canonical_bytes(p.BATCH_DOMAIN, batch.body())
