@@ -346,6 +346,27 @@ def apply_snapshot(conn: Connection, snap: SnapshotData, received_at: int) -> No
     )
 
 
+def refresh_snapshot(
+    conn: Connection,
+    *,
+    server_time: int,
+    expires_at: int,
+    limits: dict[str, Any],
+    received_at: int,
+) -> None:
+    """The server confirmed our version is current as of `server_time`: renew its times."""
+    conn.execute(
+        update(SNAP)
+        .where(SNAP.c.id == 1)
+        .values(
+            server_time=server_time,
+            expires_at=expires_at,
+            received_at=received_at,
+            limits=canonical_json(limits).decode(),
+        )
+    )
+
+
 def snapshot_balance(conn: Connection, account: str) -> int | None:
     return conn.execute(
         select(SNAP_BAL.c.balance).where(SNAP_BAL.c.account_id == account)

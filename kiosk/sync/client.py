@@ -192,6 +192,17 @@ class SyncClient:
                 "The server's key differs from the one in the configuration. Not enrolled; "
                 "contact the administrator.",
             )
+        with self.engine.connect() as conn:
+            pinned = q.pinned_server(conn)
+        if server_key_hex is None and pinned is not None and pinned.public_key != info.public_key:
+            # Trust on first use only: a key that changed needs the configured key given.
+            raise _err(
+                SERVER_KEY_MISMATCH,
+                "De server heeft een andere sleutel dan bij de vorige aanmelding. Niet "
+                "aangemeld; geef de sleutel uit de configuratie op (--server-key).",
+                "The server's key differs from the one pinned at the last enrolment. Not "
+                "enrolled; give the key from the configuration (--server-key).",
+            )
         server_key = verify_key_from_hex(server_key_hex or info.public_key)
         request = p.EnrolRequest(code=code, public_key=bytes(self.key.verify_key).hex(), name=name)
         _, body = self._request(
@@ -384,6 +395,16 @@ class SyncClient:
                     f"already has (version {current.version}); it is not used.",
                 )
             if current is not None and snapshot.version == current.version:
+                # No change since our version, as of the server's time: the data is fresh
+                # again (a quiet weekend must not make every counter refuse spends).
+                if snapshot.server_time > current.server_time:
+                    q.refresh_snapshot(
+                        conn,
+                        server_time=snapshot.server_time,
+                        expires_at=snapshot.expires_at,
+                        limits=snapshot.limits.as_policy_mapping(),
+                        received_at=self.clock.now_ms(),
+                    )
                 return SnapshotResult(False, current.version)
             if snapshot.base_version is not None and (
                 current is None or snapshot.base_version != current.version

@@ -177,6 +177,12 @@ def test_enrol_and_sync_commands(server_proc: ServerProcess, books: Books, tmp_p
     enrol(server_proc, device)
     again = run_device(device, "enrol", "--server", server_proc.url, "--code", "NOT-A-CODE")
     assert again.returncode == 1 and b"enrol_code_invalid" in again.stderr
+    wrong_key = "ab" * 32
+    other = run_device(
+        tmp_path / "other",
+        *("enrol", "--server", server_proc.url, "--code", "X", "--server-key", wrong_key),
+    )
+    assert other.returncode == 1 and b"server_key_mismatch" in other.stderr
     out = sync_ok(device)
     assert "snapshot version" in out and "applied" in out
     spend(device, 700)

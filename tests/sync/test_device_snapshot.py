@@ -347,3 +347,19 @@ def test_any_server_answer_becomes_a_sync_error_or_a_message(body: bytes) -> Non
             _parse(model, body)
         except SyncError as exc:
             assert exc.code == "bad_server_answer"
+
+
+def test_an_unchanged_version_confirmed_later_renews_the_snapshot_age(device: Device) -> None:
+    device.client.apply_snapshot(snapshot(1))
+    device.clock.advance(2 * DAY_MS)
+    with pytest.raises(OfflineSpendRefused) as exc:
+        device.store.spend("r1", "m1", 100)
+    assert exc.value.code == "snapshot_too_old"
+    # the server says "still version 1" at its current time
+    result = device.client.apply_snapshot(snapshot(1, server_time=NOW + 2 * DAY_MS))
+    assert not result.applied
+    device.store.spend("r1", "m1", 100)
+    # an old copy of the same version does not make anything fresher (or staler)
+    device.client.apply_snapshot(snapshot(1))
+    with device.engine.connect() as conn:
+        assert q.current_snapshot(conn).server_time == NOW + 2 * DAY_MS  # type: ignore[union-attr]
