@@ -1,4 +1,4 @@
-"""`python -m bench NAME [ARGS]`: run one benchmark (module bench/NAME.py, dashes as underscores)."""
+"""`python -m bench NAME [ARGS]`: run bench/NAME.py (dashes in NAME become underscores)."""
 
 from __future__ import annotations
 
