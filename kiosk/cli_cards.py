@@ -14,7 +14,7 @@ MUNICIPALITY_KEY_FILE = "municipality.pub"  # hex public key, next to the ledger
 __all__ = ["add_parser", "cmd_cards_print"]
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cards = subparsers.add_parser("cards", help="resident cards, staff cards, klusbox labels")
     cards_sub = cards.add_subparsers(title="cards commands", metavar="ACTION", required=True)
     p = cards_sub.add_parser(

@@ -380,3 +380,27 @@ def test_manual_serial_any_text(text: str) -> None:
     except CardError:
         return
     assert len(serial) == SERIAL_LENGTH and serial_kind(serial) in CardKind
+
+
+def test_every_error_code_is_reachable() -> None:
+    from kiosk.core import cards
+
+    other = OTHER_KEY.verify_key
+    p = CARD.payload
+    reached = set()
+    for payload, key, revoked in [
+        ("hello", VK, frozenset()),
+        (p + "A", VK, frozenset()),
+        (p[:-1], VK, frozenset()),
+        ("HT9" + p[3:], VK, frozenset()),
+        ("HT1Q" + p[4:], VK, frozenset()),
+        ("HT1" + p[3:6] + "Z" + p[7:], VK, frozenset()),
+        (p[:11] + ("0" if p[11] != "0" else "1") + p[12:], VK, frozenset()),
+        (p[:12] + "261341" + p[18:], VK, frozenset()),
+        (p, other, frozenset()),
+        (p, VK, frozenset({CARD.serial})),
+    ]:
+        with pytest.raises(CardError) as info:
+            read_card(payload, key, revoked)
+        reached.add(info.value.code)
+    assert reached == set(cards._MESSAGES)

@@ -180,3 +180,17 @@ def test_printing_needs_no_qt_and_no_database() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_a_thumb_on_any_corner_stays_clear_of_the_code() -> None:
+    # The layout keeps every corner of the QR code (finder patterns and the alignment corner)
+    # at least 17 mm from every corner of the card, where people hold it.
+    from kiosk.printing.cards_pdf import QR_BOX, QR_X, QR_Y
+
+    module = QR_BOX / (37 + 2 * QR_QUIET_MODULES)
+    left, top = QR_X + QR_QUIET_MODULES * module, QR_Y + QR_QUIET_MODULES * module
+    right, bottom = left + 37 * module, top + 37 * module
+    assert right - left >= 25
+    for cx, cy in [(0, 0), (CARD_W, 0), (0, CARD_H), (CARD_W, CARD_H)]:
+        for qx, qy in [(left, top), (right, top), (left, bottom), (right, bottom)]:
+            assert ((cx - qx) ** 2 + (cy - qy) ** 2) ** 0.5 >= 17
