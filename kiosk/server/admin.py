@@ -15,7 +15,7 @@ from kiosk.server.service import Server
 
 
 def add_neighbourhood(server: Server, nid: str, name: str) -> None:
-    with server.engine.begin() as conn:
+    with server.write() as conn:
         server.bump(conn)
         conn.execute(insert(t.neighbourhoods).values(id=nid, name=name))
 
@@ -28,7 +28,7 @@ def add_resident(
     *,
     card_serial: str | None = None,
 ) -> None:
-    with server.engine.begin() as conn:
+    with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
             insert(t.residents).values(
@@ -55,7 +55,7 @@ def add_resident(
 
 def add_card(server: Server, serial: str, resident_id: str, *, replaces: str | None = None) -> None:
     """A new card for a resident; the card it replaces (lost, stolen) is revoked."""
-    with server.engine.begin() as conn:
+    with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
             insert(t.cards).values(
@@ -76,7 +76,7 @@ def add_card(server: Server, serial: str, resident_id: str, *, replaces: str | N
 
 
 def revoke_card(server: Server, serial: str) -> None:
-    with server.engine.begin() as conn:
+    with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
             update(t.cards)
@@ -87,7 +87,7 @@ def revoke_card(server: Server, serial: str) -> None:
 
 
 def set_resident_status(server: Server, resident_id: str, status: str) -> None:
-    with server.engine.begin() as conn:
+    with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
             update(t.residents)
@@ -100,7 +100,7 @@ def set_resident_status(server: Server, resident_id: str, status: str) -> None:
 def add_merchant(
     server: Server, merchant_id: str, name: str, neighbourhood_id: str, *, iban: str | None = None
 ) -> None:
-    with server.engine.begin() as conn:
+    with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
             insert(t.merchants).values(
@@ -127,7 +127,7 @@ def add_chore(
     ends_at: int = 2**62,
     klusbox_kind: str | None = None,
 ) -> None:
-    with server.engine.begin() as conn:
+    with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
             insert(t.chores).values(
@@ -145,7 +145,7 @@ def add_chore(
 
 
 def add_klusbox(server: Server, box_id: str, kind: str, name: str, neighbourhood_id: str) -> None:
-    with server.engine.begin() as conn:
+    with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
             insert(t.klusboxes).values(
@@ -169,7 +169,7 @@ def record_approval(
         refs["chore"] = chore_id
     if resident_id:
         refs["resident"] = resident_id
-    with server.engine.begin() as conn:
+    with server.write() as conn:
         version = server.bump(conn)
         entry = server.append_server_entry(conn, version, Kind.APPROVAL, refs=refs)
         server.audit(conn, "approval", {"claim": claim_id, "inspector": inspector_id})
@@ -178,7 +178,7 @@ def record_approval(
 
 def grant(server: Server, resident_id: str, amount: int, reason: str) -> Entry:
     """Credit a wallet from issuance (an adjust entry with a reason, in the server's chain)."""
-    with server.engine.begin() as conn:
+    with server.write() as conn:
         version = server.bump(conn)
         entry = server.append_server_entry(
             conn,

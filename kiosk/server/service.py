@@ -14,7 +14,10 @@ import itertools
 import json
 import logging
 import secrets
+import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -26,6 +29,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from kiosk.core import accounts as acc
 from kiosk.core.crypto import SigningKey, VerifyKey, device_id_for, load_or_create_key
 from kiosk.core.entries import (
+    ENTRY_DOMAIN,
     GENESIS_HASH,
     Entry,
     Kind,
@@ -37,7 +41,6 @@ from kiosk.server import tables as t
 from kiosk.server.config import Settings
 from kiosk.server.db import migrate, open_engine
 from kiosk.server.errors import Refusal
-from kiosk.server.fastcanon import ENTRY_PREFIX, batch_message, entry_json
 from kiosk.sync import protocol as p
 from kiosk.sync.protocol import (
     Ack,
@@ -149,11 +152,22 @@ class Server:
         self.public_key_hex = bytes(self.verify_key).hex()
         self.device_id = device_id_for(self.verify_key)
         self.engine: Engine = open_engine(settings.db_url())
+        sqlite = self.engine.dialect.name == "sqlite"
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if sqlite else nullcontext()
+        )
         migrate(self.engine)
         self._ensure_server_device()
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A writing transaction. On SQLite, threads of this process queue on a lock first:
+        SQLite itself makes a waiting writer poll with sleeps of up to 100 ms."""
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -186,7 +200,7 @@ class Server:
             log.warning("ALERT %s %s %s", event, device_id, detail)
 
     def _ensure_server_device(self) -> None:
-        with self.engine.begin() as conn:
+        with self.write() as conn:
             row = conn.execute(select(t.devices.c.id).where(t.devices.c.id == self.device_id))
             if row.first() is not None:
                 return
@@ -218,7 +232,7 @@ class Server:
         raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
         code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
         now = self.now()
-        with self.engine.begin() as conn:
+        with self.write() as conn:
             self.bump(conn)
             conn.execute(
                 insert(t.enrol_codes).values(
@@ -239,7 +253,7 @@ class Server:
             raise Refusal(p.BAD_PUBLIC_KEY) from exc
         device_id = device_id_for(verify_key)
         now = self.now()
-        with self.engine.begin() as conn:
+        with self.write() as conn:
             version = self.bump(conn)
             code = (
                 conn.execute(
@@ -313,7 +327,7 @@ class Server:
         return cert
 
     def set_device_status(self, device_id: str, status: str, reason: str = "") -> bool:
-        with self.engine.begin() as conn:
+        with self.write() as conn:
             version = self.bump(conn)
             res = conn.execute(
                 update(t.devices)
@@ -403,7 +417,7 @@ class Server:
         )
         entries: list[Entry] = []
         verify = vk.verify
-        domain = ENTRY_PREFIX
+        domain = ENTRY_DOMAIN.encode() + b"\x00"
         for wire, body in zip(batch.entries, bodies, strict=True):
             try:
                 kind = Kind(wire.kind)
@@ -468,9 +482,11 @@ class Server:
         vk = VerifyKey(bytes.fromhex(device.public_key))
         if not batch.signature:
             raise Refusal(p.SIGNATURE_MISSING)
-        pieces = [entry_json(w) for w in batch.entries]
+        pieces = [p.entry_json(w) for w in batch.entries]
         try:
-            vk.verify(batch_message(batch, [w for _, w in pieces]), bytes.fromhex(batch.signature))
+            vk.verify(
+                p.batch_message(batch, [w for _, w in pieces]), bytes.fromhex(batch.signature)
+            )
         except (BadSignatureError, ValueError) as exc:
             raise Refusal(p.BAD_BATCH_SIGNATURE) from exc
         entries = self._check_entries(batch, device, vk, [b for b, _ in pieces])
@@ -478,7 +494,7 @@ class Server:
 
     def _apply(self, batch: Batch, device: _DeviceView, entries: list[Entry]) -> Ack:
         fork: Refusal | None = None
-        with self.engine.begin() as conn:
+        with self.write() as conn:
             version = self.bump(conn)
             row = (
                 conn.execute(select(t.devices).where(t.devices.c.id == device.id)).mappings().one()

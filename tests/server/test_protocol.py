@@ -177,15 +177,13 @@ ident = st.from_regex(r"[A-Za-z0-9._:@-]{1,12}", fullmatch=True)
 def test_fast_canonical_equals_canonical_bytes(
     refs: dict[str, str | int], amount: int, wall: int, account: str | None
 ) -> None:
-    from kiosk.server.fastcanon import ENTRY_PREFIX, batch_message, entry_json
-
     e = entries(1)[0]
     wire = {**e.to_wire(), "refs": refs, "amount": amount, "wall_time": wall, "debit": account}
     w = p.WireEntry.model_validate(wire)
-    body, whole = entry_json(w)
-    assert ENTRY_PREFIX + body.encode() == Entry.from_wire(wire).signed_bytes()
+    body, whole = p.entry_json(w)
+    assert b"heitje/entry/v1\x00" + body.encode() == Entry.from_wire(wire).signed_bytes()
     assert whole == json.dumps(wire, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     batch = p.Batch(
         device_id=DEV, key_epoch=1, first_seq=1, last_seq=1, prev_hash="0" * 64, entries=[w]
     )
-    assert batch_message(batch, [whole]) == canonical_bytes(p.BATCH_DOMAIN, batch.body())
+    assert p.batch_message(batch, [whole]) == canonical_bytes(p.BATCH_DOMAIN, batch.body())
