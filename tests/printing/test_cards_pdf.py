@@ -21,6 +21,7 @@ from kiosk.printing.cards_pdf import (
     CARDS_PER_PAGE,
     QR_QUIET_MODULES,
     PrintableCard,
+    _find_fonts,
     card_slots,
     qr_matrix,
     render_cards_pdf,
@@ -107,7 +108,10 @@ def test_serial_names_neighbourhood_and_instruction_are_text() -> None:
         assert format_serial(item.card.serial) in text
         first_word = item.holder.split()[0][:10]
         assert first_word in text
-    assert "Yılmaz" in texts[0] and "Łukasz" in texts[0] and "Wiśniewski" in texts[0]
+    if _find_fonts(None) is not None:  # DejaVu installed: names exactly as written
+        assert "Yılmaz" in texts[0] and "Łukasz" in texts[0] and "Wiśniewski" in texts[0]
+    else:
+        assert "Yilmaz" in texts[0] and "Lukasz" in texts[0] and "Wisniewski" in texts[0]
     assert "Schilderswijk" in texts[0] and "Transvaal" in texts[0]
     flat = " ".join(" ".join(t.split()) for t in texts)
     assert "Scan deze kaart bij de" in flat and "kiosk of in de winkel." in flat
