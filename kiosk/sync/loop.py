@@ -156,6 +156,18 @@ class SyncLoop:
                 log.exception("sync step crashed")
                 self.failures += 1
                 delay = backoff_delay(self.failures, self.rng, self.base_s, self.cap_s)
+                self._publish(
+                    replace(
+                        self.status,
+                        online=False,
+                        last_error_code="internal_error",
+                        last_error_nl="Synchroniseren ging mis; het apparaat probeert het later "
+                        "opnieuw.",
+                        last_error_en="Syncing failed; the device will try again later.",
+                        failures=self.failures,
+                        next_attempt_in_s=delay,
+                    )
+                )
             self._wake.wait(delay)
             self._wake.clear()
 
