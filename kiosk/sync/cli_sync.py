@@ -7,6 +7,7 @@ The main CLI (kiosk/cli.py) calls `add_parsers(subparsers)` and gives every hand
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import socket
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.core.errors import HeitjeError
+from kiosk.db import sync_queries as q
 from kiosk.paths import default_data_dir
 
 
@@ -118,11 +120,20 @@ def cmd_sync(args: argparse.Namespace) -> int:
                     + (" applied" if snap.applied else " (already current)")
                 )
             status = read_status(client, client.clock)
+            with device.engine.connect() as conn:
+                stored = q.stored_status(conn)
     finally:
         device.close()
     age = "none" if status.snapshot_age_ms is None else f"{status.snapshot_age_ms // 1000} s"
     print(f"entries waiting: {status.entries_waiting}; snapshot age: {age}")
+    if args.status:
+        last = "never" if stored.last_success_at is None else _when(stored.last_success_at)
+        print(f"last successful sync: {last}; last error: {stored.last_error or 'none'}")
     return 0
+
+
+def _when(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).isoformat(timespec="seconds")
 
 
 def _run_forever(loop: Any) -> int:

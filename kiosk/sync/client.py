@@ -161,8 +161,9 @@ class SyncClient:
         if server is None:
             raise _err(
                 NOT_ENROLLED,
-                "Dit apparaat is nog niet aangemeld bij de server. Gebruik 'kiosk enrol'.",
-                "This device is not enrolled with a server yet. Use 'kiosk enrol'.",
+                "Dit apparaat is nog niet aangemeld bij de server. "
+                "Gebruik 'python -m kiosk enrol'.",
+                "This device is not enrolled with a server yet. Use 'python -m kiosk enrol'.",
             )
         return server, verify_key_from_hex(server.public_key)
 
