@@ -59,6 +59,7 @@ from kiosk.sync.protocol import (
 log = logging.getLogger("kiosk.server")
 
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+_REFS_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 DAY_MS = 86_400_000
 DEVICE_KINDS = frozenset(Kind) - {Kind.SETTLE, Kind.ADJUST, Kind.EXPIRE}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed
@@ -252,6 +253,8 @@ class Server:
         except (ValueError, TypeError) as exc:
             raise Refusal(p.BAD_PUBLIC_KEY) from exc
         device_id = device_id_for(verify_key)
+        if device_id == self.device_id:  # the municipality key is never a device's key
+            raise Refusal(p.BAD_PUBLIC_KEY)
         now = self.now()
         with self.write() as conn:
             version = self.bump(conn)
@@ -693,7 +696,7 @@ class Server:
             raise Refusal(p.DUPLICATE_TX_ID, detail="twice in this batch")
         # A tx_id already on the server is caught by UNIQUE(tx_id) at the insert below: no
         # lookup of thousands of ids per batch.
-        dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+        dumps = _REFS_JSON
         caps = self.settings.config["earn_caps"]
         limits = device.limits
         now = self.now()

@@ -269,6 +269,13 @@ def test_enrolment_codes_work_once_and_expire(live: LiveServer) -> None:
     assert head.status == "head" and head.next_seq == 1
     assert p.verify_ack(live.server.verify_key, head)
     assert live.http.get("/v1/devices/dev-nobody/head").json()["code"] == p.UNKNOWN_DEVICE
+    # the municipality's own key cannot be enrolled as a device
+    body = {
+        "code": live.server.create_enrol_code("resident-kiosk", "x"),
+        "public_key": live.server.public_key_hex,
+        "name": "x",
+    }
+    assert live.http.post("/v1/enrol", json=body).json()["code"] == p.BAD_PUBLIC_KEY
 
 
 def test_concurrent_devices_all_applied_and_balanced(live: LiveServer) -> None:

@@ -3,7 +3,9 @@ conforms to the documented schema and status codes, invalid input is refused."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,13 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from kiosk.core.clock import FixedClock
 from kiosk.server.config import Settings
 from kiosk.server.service import Server
+from tests.conftest import postgres_url
 from tests.server.conftest import NOW, LiveServer
 
 CHECKS = [
@@ -34,21 +39,42 @@ CHECKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def live_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def live_module(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     tmp: Path = tmp_path_factory.mktemp("schemathesis")
-    clock = FixedClock(NOW)
-    server = Server(
-        Settings(data_dir=tmp, database_url=f"sqlite+pysqlite:///{tmp / 's.sqlite3'}", clock=clock)
-    )
-    live = LiveServer(server, clock)
-    live.seed()
-    live.enrol()  # so that some device ids exist
-    try:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite+pysqlite:///{tmp / 's.sqlite3'}"
+        else:
+            url = stack.enter_context(module_postgres())
+        clock = FixedClock(NOW)
+        server = Server(Settings(data_dir=tmp, database_url=url, clock=clock))
+        stack.callback(server.close)
+        live = LiveServer(server, clock)
+        stack.callback(live.stop)
+        live.seed()
+        live.enrol()  # so that some device ids exist
         yield live
+
+
+@contextmanager
+def module_postgres() -> Iterator[str]:
+    """Like tests/conftest.py's fresh_postgres_url, for a module-scoped server."""
+    base = postgres_url()
+    if base is None:
+        pytest.skip("KIOSK_TEST_POSTGRES_URL is not set")
+    name = f"kiosk_st_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
-        live.stop()
-        server.close()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="module")
