@@ -237,3 +237,28 @@ def test_unknown_resident(live: LiveServer) -> None:
     dev = live.enrol()
     dev.spend("r-404", 100)
     refused(live, dev.batch(), p.UNKNOWN_ACCOUNT, 422)
+
+
+def test_the_same_batch_sent_concurrently_is_applied_once(live: LiveServer) -> None:
+    import threading
+
+    import httpx
+
+    dev = setup(live, n=20)
+    body = dev.batch().model_dump(mode="json")
+    statuses: list[str] = []
+
+    def send() -> None:
+        with httpx.Client(base_url=live.url, timeout=60) as c:
+            r = c.post("/v1/batches", json=body)
+            assert r.status_code == 200, r.text
+            statuses.append(r.json()["status"])
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(statuses) == ["applied"] + ["duplicate"] * 5
+    assert live.ledger_count() == 20
+    assert admin.balance(live.server, "wallet:r-1") == 10_000 - sum(100 + i for i in range(20))

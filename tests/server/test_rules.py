@@ -306,3 +306,34 @@ def test_concurrent_devices_all_applied_and_balanced(live: LiveServer) -> None:
     assert live.ledger_count() == 240
     assert ledger_sum(live) == 0
     assert admin.balance(live.server, "till:m-1") == 6 * sum(10 + j for j in range(40))
+
+
+def test_spends_on_a_revoked_card_or_by_a_blocked_resident_are_reviewed(live: LiveServer) -> None:
+    live.seed()
+    admin.grant(live.server, "r-1", 5000, "start")
+    admin.grant(live.server, "r-2", 5000, "start")
+    admin.revoke_card(live.server, "C-0001")
+    admin.set_resident_status(live.server, "r-2", "blocked")
+    c = live.enrol()
+    c.add(
+        Kind.SPEND,
+        debit=acc.wallet("r-1"),
+        credit=acc.till("m-1"),
+        amount=100,
+        refs={"merchant": "m-1", "resident": "r-1", "card": "C-0001"},
+    )
+    c.spend("r-2", 100)
+    c.spend("r-1", 100)
+    assert ok(live, c.batch()).review_seqs == [1, 2]
+    with live.server.engine.connect() as conn:
+        reasons = conn.execute(
+            select(t.review_queue.c.reason).order_by(t.review_queue.c.seq)
+        ).scalars()
+        assert list(reasons) == [p.REVIEW_CARD_REVOKED, p.REVIEW_RESIDENT_BLOCKED]
+        events = conn.execute(
+            select(t.audit_log.c.event).where(t.audit_log.c.severity == "alert")
+        ).scalars()
+        assert list(events) == ["review", "review"]
+    assert admin.balance(live.server, "till:m-1") == 300
+    snap = snapshot(live)
+    assert snap.revoked_cards == ["C-0001"] and snap.revoked_residents == ["r-2"]
