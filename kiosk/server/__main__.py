@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from kiosk.server.config import Settings, default_data_dir
+from kiosk.server.service import Server
 from kiosk.sync.protocol import DEVICE_ROLES
 
 
@@ -39,6 +40,37 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("--reason", default="")
     dsub.add_parser("list", help="list enrolled devices")
     sub.add_parser("pubkey", help="print the municipality public key (hex) for kiosk config")
+    reg = sub.add_parser("registry", help="residents, cards, merchants, chores, approvals")
+    rsub = reg.add_subparsers(dest="action", required=True)
+    nb = rsub.add_parser("add-neighbourhood")
+    nb.add_argument("id")
+    nb.add_argument("name")
+    res = rsub.add_parser("add-resident", help="a resident, with a card serial if given")
+    res.add_argument("id")
+    res.add_argument("name")
+    res.add_argument("--neighbourhood", required=True)
+    res.add_argument("--card", default=None)
+    mer = rsub.add_parser("add-merchant")
+    mer.add_argument("id")
+    mer.add_argument("name")
+    mer.add_argument("--neighbourhood", required=True)
+    mer.add_argument("--iban", default=None)
+    cho = rsub.add_parser("add-chore")
+    cho.add_argument("id")
+    cho.add_argument("title")
+    cho.add_argument("--neighbourhood", required=True)
+    cho.add_argument("--reward", type=int, required=True, help="cents of a heitje")
+    cho.add_argument("--capacity", type=int, default=10)
+    appr = rsub.add_parser("approve", help="record an inspector's approval of a chore claim")
+    appr.add_argument("claim")
+    appr.add_argument("--inspector", required=True)
+    appr.add_argument("--chore", default=None)
+    appr.add_argument("--resident", default=None)
+    gra = rsub.add_parser("grant", help="credit a wallet from issuance (cents), with a reason")
+    gra.add_argument("resident")
+    gra.add_argument("amount", type=int)
+    gra.add_argument("--reason", required=True)
+    rsub.add_parser("review", help="list open review items (offline spends over the limits)")
     return ap
 
 
@@ -70,7 +102,6 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 0
         from kiosk.server import app as app_module
-        from kiosk.server.service import Server
 
         Server(settings).close()  # migrate and make the key once, before the workers start
         os.environ[app_module.ENV_DATA_DIR] = str(settings.data_dir)
@@ -86,8 +117,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
 
-    from kiosk.server.service import Server
-
     server = Server(settings)
     try:
         if args.command == "pubkey":
@@ -102,11 +131,63 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"unknown device {args.device_id}", file=sys.stderr)
                 return 1
             print(f"revoked {args.device_id}")
-        elif args.action == "list":
+        elif args.command == "devices" and args.action == "list":
             for d in server.list_devices():
                 print(f"{d['id']}\t{d['role']}\t{d['status']}\thead={d['head_seq']}\t{d['name']}")
+        else:
+            return _registry(server, args)
     finally:
         server.close()
+    return 0
+
+
+def _registry(server: Server, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import IntegrityError
+
+    from kiosk.core.errors import HeitjeError
+    from kiosk.server import admin
+
+    try:
+        if args.action == "add-neighbourhood":
+            admin.add_neighbourhood(server, args.id, args.name)
+        elif args.action == "add-resident":
+            admin.add_resident(
+                server, args.id, args.name, args.neighbourhood, card_serial=args.card
+            )
+        elif args.action == "add-merchant":
+            admin.add_merchant(server, args.id, args.name, args.neighbourhood, iban=args.iban)
+        elif args.action == "add-chore":
+            admin.add_chore(
+                server,
+                args.id,
+                args.title,
+                args.neighbourhood,
+                reward=args.reward,
+                capacity=args.capacity,
+            )
+        elif args.action == "approve":
+            entry = admin.record_approval(
+                server, args.claim, args.inspector, chore_id=args.chore, resident_id=args.resident
+            )
+            print(f"approval {entry.tx_id} (server chain seq {entry.seq})")
+        elif args.action == "grant":
+            entry = admin.grant(server, args.resident, args.amount, args.reason)
+            print(f"grant {entry.tx_id} (server chain seq {entry.seq})")
+        elif args.action == "review":
+            for item in admin.review_items(server):
+                print(
+                    f"{item['id']}\t{item['device_id']}#{item['seq']}\t{item['detail']}\t"
+                    f"{item['amount']}\tmerchant={item['merchant_id']}\t"
+                    f"resident={item['resident_id']}"
+                )
+            return 0
+    except IntegrityError:
+        print("already exists (or refers to something that does not)", file=sys.stderr)
+        return 1
+    except HeitjeError as exc:
+        print(f"{exc.code}: {exc.en}", file=sys.stderr)
+        return 1
+    print("ok")
     return 0
 
 

@@ -199,3 +199,13 @@ def balance(server: Server, account: str) -> int:
             select(t.balances.c.balance).where(t.balances.c.account == account)
         ).scalar()
     return int(value or 0)
+
+
+def review_items(server: Server, status: str = "open") -> list[dict[str, object]]:
+    with server.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.review_queue)
+            .where(t.review_queue.c.status == status)
+            .order_by(t.review_queue.c.id)
+        ).mappings()
+        return [dict(r) for r in rows]

@@ -40,6 +40,36 @@ def test_commands_and_a_real_server_process(tmp_path: Path) -> None:
     out = cli(data, "devices", "enrol-code", "--role", "merchant-counter", "--name", "Bakker")
     code = out.splitlines()[0].strip()
     assert len(code) == 14 and "█" in out  # the code, then its QR in the terminal
+    registry = [
+        ("add-neighbourhood", "nb-1", "Oost"),
+        ("add-resident", "r-1", "Anna", "--neighbourhood", "nb-1", "--card", "C-1"),
+        ("add-merchant", "m-1", "Bakker", "--neighbourhood", "nb-1"),
+        ("add-chore", "ch-1", "Vegen", "--neighbourhood", "nb-1", "--reward", "1500"),
+        ("approve", "cl-1", "--inspector", "insp-1", "--chore", "ch-1", "--resident", "r-1"),
+        ("grant", "r-1", "4000", "--reason", "welkom"),
+    ]
+    for args in registry:
+        assert cli(data, "registry", *args).strip().splitlines()[-1] != ""
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kiosk.server",
+            "--data-dir",
+            str(data),
+            "registry",
+            "add-merchant",
+            "m-1",
+            "Dubbel",
+            "--neighbourhood",
+            "nb-1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 1 and "already exists" in refused.stderr
+    assert cli(data, "registry", "review").strip() == ""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -81,6 +111,8 @@ def test_commands_and_a_real_server_process(tmp_path: Path) -> None:
             assert "revoked" in cli(data, "devices", "list")
             snap = p.Snapshot.model_validate(c.get("/v1/snapshot").json())
             assert cert.device_id in snap.revoked_devices
+            assert snap.residents[0].id == "r-1" and snap.balances["wallet:r-1"] == 4000
+            assert "cl-1" in snap.approved_claims
     finally:
         proc.terminate()
         proc.wait(timeout=30)
