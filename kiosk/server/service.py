@@ -88,7 +88,7 @@ def insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> Non
         return
     cols = list(rows[0])
     if conn.dialect.name == "postgresql":
-        dbapi = conn.connection.dbapi_connection
+        dbapi: Any = conn.connection.dbapi_connection  # a psycopg Connection: COPY support
         assert dbapi is not None
         with (
             dbapi.cursor() as cur,
