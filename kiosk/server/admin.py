@@ -209,3 +209,44 @@ def review_items(server: Server, status: str = "open") -> list[dict[str, object]
             .order_by(t.review_queue.c.id)
         ).mappings()
         return [dict(r) for r in rows]
+
+
+def resolve_review(server: Server, item_id: int, decision: str, staff: str) -> Entry | None:
+    """Close an open review item. ``approved``: the merchant keeps the money (it may be
+    settled). ``reversed``: an adjust entry in the server's chain moves the amount back from
+    the merchant's till to the resident's wallet, with the review id as its reason."""
+    if decision not in ("approved", "reversed"):
+        raise ValueError("decision must be 'approved' or 'reversed'")
+    with server.write() as conn:
+        version = server.bump(conn)
+        item = (
+            conn.execute(
+                select(t.review_queue).where(
+                    t.review_queue.c.id == item_id, t.review_queue.c.status == "open"
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if item is None:
+            raise ValueError(f"no open review item {item_id}")
+        entry = None
+        if decision == "reversed":
+            entry = server.append_server_entry(
+                conn,
+                version,
+                Kind.ADJUST,
+                debit=acc.till(item["merchant_id"]),
+                credit=acc.wallet(item["resident_id"]),
+                amount=item["amount"],
+                refs={
+                    "reason": f"review {item_id} reversed",
+                    "staff": staff,
+                    "spend": item["tx_id"],
+                },
+            )
+        conn.execute(
+            update(t.review_queue).where(t.review_queue.c.id == item_id).values(status=decision)
+        )
+        server.audit(conn, "review_resolved", {"id": item_id, "decision": decision, "staff": staff})
+    return entry

@@ -337,3 +337,20 @@ def test_spends_on_a_revoked_card_or_by_a_blocked_resident_are_reviewed(live: Li
     assert admin.balance(live.server, "till:m-1") == 300
     snap = snapshot(live)
     assert snap.revoked_cards == ["C-0001"] and snap.revoked_residents == ["r-2"]
+
+
+def test_review_items_are_approved_or_reversed(live: LiveServer) -> None:
+    live.seed()
+    admin.grant(live.server, "r-1", 10_000, "start")
+    c = live.enrol()
+    cap = c.cert.limits.per_tx_cap
+    c.spend("r-1", cap + 1)
+    c.spend("r-1", cap + 2)
+    assert ok(live, c.batch()).review_seqs == [1, 2]
+    first, second = admin.review_items(live.server)
+    admin.resolve_review(live.server, int(first["id"]), "approved", "staff-1")
+    admin.resolve_review(live.server, int(second["id"]), "reversed", "staff-1")
+    assert admin.review_items(live.server) == []
+    assert admin.balance(live.server, "till:m-1") == cap + 1
+    assert admin.balance(live.server, "wallet:r-1") == 10_000 - (cap + 1)
+    assert ledger_sum(live) == 0
