@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 log = logging.getLogger("kiosk.server.db")
 
@@ -69,12 +69,26 @@ def current_revision(engine: Engine) -> str | None:
         return ctx.get_current_revision()
 
 
+MIGRATION_LOCK = 0x6865_6974  # "heit": PostgreSQL advisory lock key for migrations
+
+
 def migrate(engine: Engine) -> None:
-    """Create or upgrade the server schema to the newest revision."""
+    """Create or upgrade the server schema to the newest revision.
+
+    Several server processes may start at once against one database: they queue on a lock
+    (PostgreSQL: an advisory lock released at commit; SQLite: BEGIN IMMEDIATE) and the later
+    ones find the schema already current.
+    """
     if current_revision(engine) == head_revision():
         return
     cfg = alembic_config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+        # (SQLite: this transaction began IMMEDIATE, so it already holds the write lock.)
+        ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        if ctx.get_current_revision() == head_revision():
+            return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     log.info("server schema migrated to %s", head_revision())

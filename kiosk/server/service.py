@@ -17,7 +17,7 @@ import secrets
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from nacl.exceptions import BadSignatureError
 from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from kiosk.core import accounts as acc
 from kiosk.core.crypto import SigningKey, VerifyKey, device_id_for, load_or_create_key
@@ -201,6 +202,10 @@ class Server:
             log.warning("ALERT %s %s %s", event, device_id, detail)
 
     def _ensure_server_device(self) -> None:
+        with suppress(IntegrityError):  # another server process made it at the same moment
+            self._insert_server_device()
+
+    def _insert_server_device(self) -> None:
         with self.write() as conn:
             row = conn.execute(select(t.devices.c.id).where(t.devices.c.id == self.device_id))
             if row.first() is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -21,3 +23,29 @@ def test_migrated_schema_matches_the_tables(db_url: str) -> None:
         assert diff == []
     finally:
         engine.dispose()
+
+
+def test_servers_starting_together_on_one_database(db_url: str, tmp_path: Path) -> None:
+    import threading
+
+    from kiosk.core.crypto import load_or_create_key
+    from kiosk.server.config import Settings
+    from kiosk.server.service import Server
+
+    # the key exists (python -m kiosk.server makes it before it starts workers); the empty
+    # database is migrated by whichever process comes first
+    load_or_create_key(tmp_path / "municipality.key")
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            Server(Settings(data_dir=tmp_path, database_url=db_url)).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
