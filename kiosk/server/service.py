@@ -549,6 +549,10 @@ class Server:
                     device.id, last.seq, last.entry_hash, head_seq + 1, status="duplicate"
                 )
             if fork is None:
+                if new[0].seq != head_seq + 1 and old:
+                    # The same batch again after a partial apply: what it shares with the
+                    # server is there, the rest still waits for the missing seq.
+                    return self._ack(device.id, head_seq, head_hash, head_seq + 1, status="partial")
                 if new[0].seq != head_seq + 1:
                     raise Refusal(p.GAP, seq=new[0].seq, next_seq=head_seq + 1)
                 if new[0].prev_hash != head_hash:

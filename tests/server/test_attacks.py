@@ -149,6 +149,10 @@ def test_gap_inside_the_batch_applies_the_prefix(live: LiveServer) -> None:
     assert p.verify_ack(live.server.verify_key, ack)
     assert (ack.status, ack.acked_seq, ack.next_seq, ack.applied) == ("partial", 2, 3, 2)
     assert live.ledger_count() == 2
+    # the very same bytes again: the same partial answer, nothing new
+    again = p.Ack.model_validate(live.upload(resign(dev.key, body)).json())
+    assert (again.status, again.acked_seq, again.next_seq, again.applied) == ("partial", 2, 3, 0)
+    assert again.head_hash == dev.entries[1].entry_hash
     # the device resends from the seq the ack names
     ack2 = p.Ack.model_validate(live.upload(dev.batch(3, 5)).json())
     assert (ack2.status, ack2.acked_seq) == ("applied", 5)
