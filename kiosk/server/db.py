@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,28 @@ log = logging.getLogger("kiosk.server.db")
 
 VERSION_TABLE = "server_alembic_version"
 SQLITE_PRAGMAS = (
+    "PRAGMA busy_timeout=30000",  # first: the others may have to wait for a lock
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
-    "PRAGMA busy_timeout=30000",
 )
+
+
+def _sqlite_pragmas(dbapi_conn: Any) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            # Switching a new file to WAL needs a moment alone with it; SQLite does not run
+            # the busy handler for that, so processes starting together retry here.
+            for attempt in range(200):
+                try:
+                    cur.execute(pragma)
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or attempt == 199:
+                        raise
+                    time.sleep(0.05)
+    finally:
+        cur.close()
 
 
 def sqlite_url(path: Path) -> str:
@@ -36,10 +56,7 @@ def open_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we send BEGIN ourselves
-            cur = dbapi_conn.cursor()
-            for pragma in SQLITE_PRAGMAS:
-                cur.execute(pragma)
-            cur.close()
+            _sqlite_pragmas(dbapi_conn)
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
