@@ -25,6 +25,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
+    # Checkpoint every ~40 MB of WAL instead of ~4 MB: fewer fsyncs of the main file at the
+    # counter; durability is unchanged (each commit is on disk in the WAL).
+    "PRAGMA wal_autocheckpoint=10000",
 )
 
 

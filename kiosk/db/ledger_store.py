@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
@@ -89,6 +90,12 @@ class HotSql:
     head = "SELECT last_seq, head_hash FROM chain_heads WHERE device_id = :d"
     move = "UPDATE balances SET balance = balance + :delta WHERE account_id = :a"
     set_head = "UPDATE chain_heads SET last_seq = :s, head_hash = :h WHERE device_id = :d"
+    # Everything a payment looks up, in one round trip: resident status, shop, wallet balance.
+    spend_parties = (
+        "SELECT (SELECT status FROM residents WHERE id = :r),"
+        " (SELECT 1 FROM merchants WHERE id = :m),"
+        " (SELECT balance FROM balances WHERE account_id = :w)"
+    )
     insert_entry = "INSERT INTO ledger_entries ({}) VALUES ({})".format(
         ", ".join(c.name for c in ENTRIES.columns if c.name != "synced_at"),
         ", ".join(":" + c.name for c in ENTRIES.columns if c.name != "synced_at"),
@@ -99,7 +106,7 @@ class HotSql:
             # Lock the chain head so two writers never hand out the same seq.
             self.head += " FOR UPDATE"
         if engine.dialect.paramstyle in ("pyformat", "format"):
-            for name in ("head", "move", "set_head", "insert_entry"):
+            for name in ("head", "move", "set_head", "insert_entry", "spend_parties"):
                 setattr(self, name, re.sub(r":(\w+)", r"%(\1)s", getattr(self, name)))
 
 
@@ -188,8 +195,7 @@ class LedgerStore:
         # once per payment and SQLAlchemy's per-statement overhead would double its cost
         # (measured in bench/ledger.py).
         sql = self._sql
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
+        with _cursor(conn) as cur:
             cur.execute(sql.head, {"d": self.device_id})
             last_seq, head_hash = cur.fetchone()
             entry = make_entry(
@@ -211,8 +217,6 @@ class LedgerStore:
                     if cur.rowcount != 1:
                         raise not_found("rekening", "account", account)
             cur.execute(sql.set_head, {"d": self.device_id, "s": entry.seq, "h": entry.entry_hash})
-        finally:
-            cur.close()
         return entry
 
     # -- queries ---------------------------------------------------------------------------
@@ -256,9 +260,22 @@ class LedgerStore:
         if card_serial:
             refs["card"] = card_serial
         with self.transaction() as conn:
-            _require_active_resident(conn, resident_id)
-            _require(conn, Merchant, merchant_id, "winkel", "merchant")
-            available = _balance(conn, wallet)
+            cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cur.execute(
+                    self._sql.spend_parties, {"r": resident_id, "m": merchant_id, "w": wallet}
+                )
+                status, merchant, available = cur.fetchone()
+            finally:
+                cur.close()
+            if status is None:
+                raise not_found("bewoner", "resident", resident_id)
+            if status != "active":
+                raise _resident_blocked()
+            if merchant is None:
+                raise not_found("winkel", "merchant", merchant_id)
+            if available is None:
+                raise not_found("rekening", "account", wallet)
             # With a snapshot from the server, the offline policy judges the spend instead.
             by_policy = offline_spend_check(
                 conn, self.device_id, wallet, amount, card_serial, self.clock.now_ms()
@@ -500,6 +517,16 @@ class LedgerStore:
             return entry
 
 
+@contextmanager
+def _cursor(conn: Connection) -> Iterator[Any]:
+    """The DBAPI cursor of `conn`'s current transaction, for HotSql statements."""
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
 def _balance(conn: Connection, account: str) -> int:
     value = conn.execute(
         select(BALANCES.c.balance).where(BALANCES.c.account_id == account)
@@ -521,11 +548,15 @@ def _require_active_resident(conn: Connection, resident_id: str) -> None:
     if status is None:
         raise not_found("bewoner", "resident", resident_id)
     if status != "active":
-        raise LedgerError(
-            "resident_blocked",
-            "Deze deelnemer is geblokkeerd. Neem contact op met de gemeente.",
-            "This participant is blocked. Please contact the municipality.",
-        )
+        raise _resident_blocked()
+
+
+def _resident_blocked() -> LedgerError:
+    return LedgerError(
+        "resident_blocked",
+        "Deze deelnemer is geblokkeerd. Neem contact op met de gemeente.",
+        "This participant is blocked. Please contact the municipality.",
+    )
 
 
 def _claim(conn: Connection, claim_id: str):  # noqa: ANN202 - a Row
