@@ -102,23 +102,31 @@ class Entry:
         return {**self.body(), "entry_hash": self.entry_hash, "signature": self.signature}
 
     @classmethod
-    def from_wire(cls, data: dict[str, Any]) -> Entry:
-        """Rebuild from the wire/dict form. Shape errors raise EntryError; no hash check here."""
+    def from_wire(cls, data: object) -> Entry:
+        """Rebuild from the wire/dict form, strictly: no coercion ("5" or 5.0 or True is not
+        the integer 5). Shape errors raise EntryError; hashes are checked by check_link."""
         try:
+            if not isinstance(data, dict):
+                raise TypeError("not an object")
+            refs = data["refs"]
+            if not isinstance(refs, dict) or not all(
+                isinstance(k, str) and _is_ref_value(v) for k, v in refs.items()
+            ):
+                raise TypeError("refs must map text to text or whole numbers")
             return cls(
-                version=int(data["v"]),
-                device_id=str(data["device_id"]),
-                seq=int(data["seq"]),
-                prev_hash=str(data["prev_hash"]),
-                tx_id=str(data["tx_id"]),
-                kind=Kind(data["kind"]),
-                debit=None if data["debit"] is None else str(data["debit"]),
-                credit=None if data["credit"] is None else str(data["credit"]),
-                amount=int(data["amount"]),
-                refs=dict(data["refs"]),
-                wall_time=int(data["wall_time"]),
-                entry_hash=str(data["entry_hash"]),
-                signature=str(data["signature"]),
+                version=_wire_int(data, "v"),
+                device_id=_wire_str(data, "device_id"),
+                seq=_wire_int(data, "seq"),
+                prev_hash=_wire_str(data, "prev_hash"),
+                tx_id=_wire_str(data, "tx_id"),
+                kind=Kind(_wire_str(data, "kind")),
+                debit=_wire_opt_str(data, "debit"),
+                credit=_wire_opt_str(data, "credit"),
+                amount=_wire_int(data, "amount"),
+                refs=dict(refs),
+                wall_time=_wire_int(data, "wall_time"),
+                entry_hash=_wire_str(data, "entry_hash"),
+                signature=_wire_str(data, "signature"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise EntryError(
@@ -126,6 +134,28 @@ class Entry:
                 f"Een boeking is onleesbaar ({exc}).",
                 f"An entry is malformed ({exc}).",
             ) from exc
+
+
+def _is_ref_value(value: object) -> bool:
+    return isinstance(value, str) or (type(value) is int)
+
+
+def _wire_int(data: dict[str, Any], key: str) -> int:
+    value = data[key]
+    if type(value) is not int:  # bool and float are refused too
+        raise TypeError(f"{key} must be a whole number")
+    return value
+
+
+def _wire_str(data: dict[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key} must be text")
+    return value
+
+
+def _wire_opt_str(data: dict[str, Any], key: str) -> str | None:
+    return None if data[key] is None else _wire_str(data, key)
 
 
 def compute_hash(entry: Entry) -> str:

@@ -124,3 +124,27 @@ def test_from_wire_never_crashes_on_garbage(mutation: dict[str, object]) -> None
             "bad_signature",
             "bad_shape",
         }
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount": "250"},
+        {"amount": 250.0},
+        {"seq": True},
+        {"device_id": 5},
+        {"refs": {"a": 1.5}},
+        {"refs": {"a": True}},
+        {"refs": []},
+        {"debit": 7},
+    ],
+)
+def test_from_wire_does_not_coerce(change: dict[str, object]) -> None:
+    with pytest.raises(EntryError) as exc:
+        Entry.from_wire({**spend().to_wire(), **change})
+    assert exc.value.code == "entry_malformed"
+
+
+def test_from_wire_refuses_a_non_object() -> None:
+    with pytest.raises(EntryError):
+        Entry.from_wire(["not", "an", "entry"])
