@@ -80,11 +80,19 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "Er ontbreken boekingen vóór deze bundel; stuur eerst die.",
         "Entries before this batch are missing; send those first.",
     ),
-    p.CLOCK_SKEW: (
+    p.CLOCK_AHEAD: (
         422,
-        "De tijd van een boeking ligt ver van de tijd van de server: de klok van het "
-        "apparaat staat verkeerd.",
-        "An entry's time is far from the server's time: the device's clock is wrong.",
+        "Een boeking is gedateerd ná de tijd van de server: de klok van het apparaat loopt "
+        "voor. Zet de klok goed en synchroniseer opnieuw.",
+        "An entry is dated after the server's time: the device's clock is ahead. Set the "
+        "clock right and sync again.",
+    ),
+    p.CLOCK_BEHIND: (
+        422,
+        "Een boeking is gedateerd vóór de aanmelding van het apparaat of te lang geleden: de "
+        "klok van het apparaat loopt achter.",
+        "An entry is dated before the device was enrolled or too long ago: the device's "
+        "clock is behind.",
     ),
     p.BUSINESS_RULE: (422, "Een boeking breekt een regel.", "An entry breaks a rule."),
     p.CLAIM_NOT_APPROVED: (

@@ -462,9 +462,9 @@ class Server:
             except HeitjeError as exc:
                 raise Refusal(p.ENTRY_MALFORMED, seq=entry.seq, detail=exc.en) from exc
             if entry.wall_time > now + ahead_ms:
-                raise Refusal(p.CLOCK_SKEW, seq=entry.seq, detail="the device clock is ahead")
+                raise Refusal(p.CLOCK_AHEAD, seq=entry.seq, detail="the device clock is ahead")
             if entry.wall_time < floor:
-                raise Refusal(p.CLOCK_SKEW, seq=entry.seq, detail="the device clock is behind")
+                raise Refusal(p.CLOCK_BEHIND, seq=entry.seq, detail="the device clock is behind")
             entries.append(entry)
         # Structure of the batch itself: header matches, seqs strictly increasing.
         if entries[0].seq != batch.first_seq or entries[-1].seq != batch.last_seq:

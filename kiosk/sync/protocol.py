@@ -62,7 +62,8 @@ CHAIN_BROKEN: Final = "chain_broken"  # prev_hash does not continue the acknowle
 SEQ_NOT_CONTIGUOUS: Final = "seq_not_contiguous"  # entries not in order / header mismatch
 FORK_DETECTED: Final = "fork_detected"  # same seq, different hash: device quarantined
 GAP: Final = "gap"  # the batch starts after the next expected seq; nothing applied
-CLOCK_SKEW: Final = "clock_skew"  # an entry's wall time is implausible next to the server's
+CLOCK_AHEAD: Final = "clock_ahead"  # an entry dated too far after the server's time
+CLOCK_BEHIND: Final = "clock_behind"  # an entry dated before enrolment or too long ago
 # business rules (BUSINESS_RULE is the family; the specific code is what is sent)
 BUSINESS_RULE: Final = "business_rule"
 CLAIM_NOT_APPROVED: Final = "claim_not_approved"

@@ -188,7 +188,7 @@ def test_device_clock_a_day_ahead(live: LiveServer) -> None:
     dev = live.enrol()
     dev.spend("r-1", 100)
     dev.spend("r-1", 100, wall_time=NOW + DAY)
-    err = refused(live, dev.batch(), p.CLOCK_SKEW, 422)
+    err = refused(live, dev.batch(), p.CLOCK_AHEAD, 422)
     assert err["seq"] == 2
 
 
@@ -197,7 +197,7 @@ def test_device_clock_a_year_behind(live: LiveServer) -> None:
     admin.grant(live.server, "r-1", 10_000, "start")
     dev = live.enrol()
     dev.spend("r-1", 100, wall_time=NOW - 365 * DAY)
-    refused(live, dev.batch(), p.CLOCK_SKEW, 422)
+    refused(live, dev.batch(), p.CLOCK_BEHIND, 422)
 
 
 def test_a_week_offline_is_fine(live: LiveServer) -> None:
