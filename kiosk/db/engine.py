@@ -47,7 +47,8 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight on the DBAPI connection: this runs once per payment.
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 def open_engine(url: str) -> Engine:
