@@ -103,6 +103,15 @@ def insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> Non
     conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
 
 
+@lru_cache(maxsize=1024)
+def _day_bounds(ms: int) -> tuple[str, int, int]:
+    """The local (Amsterdam) day of `ms`: its key and its start and end in epoch ms."""
+    d = _local(ms)
+    start = dt.datetime(d.year, d.month, d.day, tzinfo=LOCAL_TZ)
+    end = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
+    return start.strftime("%Y-%m-%d"), int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+
+
 def _year_start_ms(ms: int) -> int:
     d = _local(ms)
     return int(dt.datetime(d.year, 1, 1, tzinfo=LOCAL_TZ).timestamp() * 1000)
@@ -655,24 +664,26 @@ class Server:
                     )
                 ):
                     self._count_earn(st, rid, amount, wall)
-        spenders = {acc.owner_of(e.debit) for e in entries if e.kind is Kind.SPEND and e.debit}
-        if spenders:
-            since = min(e.wall_time for e in entries if e.kind is Kind.SPEND) - DAY_MS
-            for rid, amount, wall, overdraft in conn.execute(
+        # Day totals of this device's spends, summed by the database per resident for each
+        # local day the batch touches (loading every spend row made a batch cost grow with
+        # the day's traffic).
+        for day, start, end in {_day_bounds(e.wall_time) for e in entries if e.kind is Kind.SPEND}:
+            for rid, amount, overdraft in conn.execute(
                 select(
                     t.ledger.c.resident_id,
-                    t.ledger.c.amount,
-                    t.ledger.c.wall_time,
-                    t.ledger.c.overdraft,
-                ).where(
+                    func.sum(t.ledger.c.amount),
+                    func.sum(t.ledger.c.overdraft),
+                )
+                .where(
                     t.ledger.c.device_id == device.id,
                     t.ledger.c.kind == Kind.SPEND.value,
-                    t.ledger.c.wall_time >= since,
+                    t.ledger.c.wall_time >= start,
+                    t.ledger.c.wall_time < end,
                 )
+                .group_by(t.ledger.c.resident_id)
             ):
-                day = _day_key(wall)
-                st.spent_day[(rid, day)] = st.spent_day.get((rid, day), 0) + amount
-                st.exposure_day[day] = st.exposure_day.get(day, 0) + overdraft
+                st.spent_day[(rid, day)] = int(amount)
+                st.exposure_day[day] = st.exposure_day.get(day, 0) + int(overdraft)
         return st
 
     @staticmethod
