@@ -19,15 +19,13 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 from nacl.signing import SigningKey
 
+from bench.common import scratch_postgres
 from kiosk.core import accounts as acc
 from kiosk.core.crypto import device_id_for
 from kiosk.core.entries import GENESIS_HASH, Entry, Kind, make_entry
@@ -57,23 +55,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@contextmanager
-def fresh_postgres(base: str) -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"kiosk_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class ServerProcess:
@@ -273,10 +254,10 @@ def main(argv: list[str]) -> int:
     run = (args.devices, args.per_device, args.batch_size, args.workers)
     week = (args.offline_entries, args.offline_batch_size, args.workers)
     pg_base = [verify_per_s()]
-    with fresh_postgres(args.postgres_url) as url:
+    with scratch_postgres(args.postgres_url, "kiosk_bench") as url:
         pg = ingest_run(url, *run)
     pg_base.append(verify_per_s())
-    with fresh_postgres(args.postgres_url) as url:
+    with scratch_postgres(args.postgres_url, "kiosk_bench") as url:
         week_pg = week_offline_run(url, *week)
     with tempfile.TemporaryDirectory() as tmp:
         lite_base = [verify_per_s()]

@@ -3,7 +3,6 @@ conforms to the documented schema and status codes, invalid input is refused."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -21,9 +20,8 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from bench.common import scratch_postgres
 from kiosk.core.clock import FixedClock
 from kiosk.server.config import Settings
 from kiosk.server.service import Server
@@ -65,16 +63,8 @@ def module_postgres() -> Iterator[str]:
     base = postgres_url()
     if base is None:
         pytest.skip("KIOSK_TEST_POSTGRES_URL is not set")
-    name = f"kiosk_st_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres(base, "kiosk_st") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
