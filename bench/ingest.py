@@ -30,6 +30,7 @@ from kiosk.core import accounts as acc
 from kiosk.core.crypto import device_id_for
 from kiosk.core.entries import GENESIS_HASH, Entry, Kind, make_entry
 from kiosk.sync import protocol as p
+from kiosk.sync.client import BATCH_SIZE
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RESIDENTS = 100
@@ -241,9 +242,10 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench ingest")
     ap.add_argument("--devices", type=int, default=10)
     ap.add_argument("--per-device", type=int, default=1000)
-    ap.add_argument("--batch-size", type=int, default=500)
+    # The device's own batch size (kiosk.sync.client), so the bench sends what devices send.
+    ap.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     ap.add_argument("--offline-entries", type=int, default=5000)
-    ap.add_argument("--offline-batch-size", type=int, default=1000)
+    ap.add_argument("--offline-batch-size", type=int, default=BATCH_SIZE)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument(
         "--postgres-url", default=os.environ.get("KIOSK_TEST_POSTGRES_URL") or DEFAULT_PG
