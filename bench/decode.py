@@ -22,7 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.scan.decoders import DECODER_NAMES, Decoder, make_decoder, most_prominent
+from kiosk.scan.decoders import Decoder, most_prominent
+from kiosk.scan.factory import DECODER_NAMES, make_decoder
 from kiosk.scan.pipeline import Pipeline
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "qr-photos"

@@ -30,7 +30,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QImage
 
 from kiosk.core.cards import Card, CardKind, issue_card, new_serial, read_card
-from kiosk.scan.decoders import make_decoder
+from kiosk.scan.factory import make_decoder
 from kiosk.scan.qt_adapter import ScanController
 from kiosk.scan.sources import FrameSource, SourceState
 

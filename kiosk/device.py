@@ -12,6 +12,7 @@ from kiosk.core.crypto import SigningKey, load_or_create_key
 from kiosk.db.engine import open_data_dir_engine
 from kiosk.db.ledger_store import LedgerStore
 from kiosk.paths import device_key_path
+from kiosk.sql import private_dir
 
 
 @dataclass
@@ -27,8 +28,9 @@ class DeviceHandle:
 
 
 def open_device(data_dir: Path, clock: Clock | None = None) -> DeviceHandle:
-    """Make the key on first start (0600), migrate the ledger, open the store."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Make the key on first start (0600) in an owner-only folder (0700), migrate the ledger
+    (0600), open the store."""
+    private_dir(data_dir)
     key = load_or_create_key(device_key_path(data_dir))
     engine = open_data_dir_engine(data_dir)
     return DeviceHandle(data_dir, key, engine, LedgerStore(engine, key, clock))

@@ -19,7 +19,7 @@ from kiosk.core.amounts import check_amount
 from kiosk.core.canonical import canonical_bytes
 from kiosk.core.crypto import SigningKey, VerifyKey, sign, verify
 from kiosk.core.errors import HeitjeError
-from kiosk.core.ids import new_uuid
+from kiosk.core.ids import ID_REFS, is_ident, new_uuid
 
 ENTRY_DOMAIN = "heitje/entry/v1"
 FORMAT_VERSION = 1
@@ -38,6 +38,7 @@ class Kind(StrEnum):
     CLAIM_SIGNUP = "claim_signup"
     CHECK_IN = "check_in"
     CHECK_OUT = "check_out"
+    CLAIM_DONE = "claim_done"  # the resident says the chore is done: the inspector's queue
     APPROVAL = "approval"
     REJECTION = "rejection"
     CARD_EVENT = "card_event"
@@ -164,6 +165,13 @@ def compute_hash(entry: Entry) -> str:
 
 def check_shape(kind: Kind, debit: str | None, credit: str | None, amount: int, refs: Refs) -> None:
     """The rules an entry must keep on its own, whatever the ledger around it holds."""
+    for key in ID_REFS.intersection(refs):
+        if not is_ident(refs[key]):
+            raise EntryError(
+                "bad_identifier",
+                f"Verwijzing '{key}' is geen geldige code (A-Z, a-z, 0-9, . _ : @ -).",
+                f"Reference '{key}' is not a valid identifier (A-Z, a-z, 0-9, . _ : @ -).",
+            )
     if kind not in MONEY_KINDS:
         if debit is not None or credit is not None or amount != 0:
             raise EntryError(

@@ -7,6 +7,7 @@ at the end of the unique index instead of on a random page (fewer pages per comm
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 
@@ -18,3 +19,19 @@ def new_uuid(now_ms: int | None = None) -> str:
     value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
     value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
     return str(uuid.UUID(int=value))
+
+
+# One pattern for every identifier (ids, accounts, card serials, id-valued refs): ASCII and
+# bounded, the same on the device, at the server's door and in snapshots, so whatever is
+# stored can always be sent again.
+IDENT_PATTERN = r"^[A-Za-z0-9._:@-]+$"
+IDENT_MAX = 80
+_IDENT = re.compile(r"[A-Za-z0-9._:@-]{1,80}")
+# Refs whose values are identifiers; the others ("reason", "note") are free text.
+ID_REFS = frozenset(
+    {"claim", "chore", "resident", "merchant", "card", "spend", "klusbox", "inspector", "staff"}
+)
+
+
+def is_ident(value: object) -> bool:
+    return isinstance(value, str) and _IDENT.fullmatch(value) is not None

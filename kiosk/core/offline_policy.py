@@ -22,13 +22,12 @@ exposure cap. Everything here is pure: the numbers come in, a refusal goes out.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from kiosk.core.amounts import format_amount
+from kiosk.core.days import day_start_ms
 from kiosk.core.errors import HeitjeError
 
 __all__ = [
@@ -44,9 +43,6 @@ __all__ = [
 MINUTE_MS: Final = 60_000
 HOUR_MS: Final = 60 * MINUTE_MS
 DAY_MS: Final = 24 * HOUR_MS
-
-# Shops count days the way their customers do.
-LOCAL_TZ: Final = ZoneInfo("Europe/Amsterdam")
 
 
 class OfflineSpendRefused(HeitjeError):
@@ -125,13 +121,6 @@ REFUSAL_CODES: Final = frozenset(
         "over_device_exposure",
     }
 )
-
-
-def day_start_ms(now_ms: int) -> int:
-    """The start of the local (Amsterdam) calendar day holding `now_ms`."""
-    local = dt.datetime.fromtimestamp(now_ms / 1000, tz=LOCAL_TZ)
-    midnight = dt.datetime.combine(local.date(), dt.time(), tzinfo=LOCAL_TZ)
-    return int(midnight.timestamp()) * 1000
 
 
 def _money(cents: int) -> tuple[str, str]:

@@ -8,7 +8,6 @@ give out the same seq, and a crash leaves either all of an entry or none of it.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import uuid
@@ -17,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, or_, select, update
 
 from kiosk.core import accounts as acc
 from kiosk.core.amounts import format_amount
@@ -25,6 +24,8 @@ from kiosk.core.canonical import canonical_json
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.crypto import SigningKey, device_id_for
 from kiosk.core.entries import GENESIS_HASH, Entry, Kind, Refs, make_entry
+from kiosk.core.roles import check_may_sign
+from kiosk.db.entry_rows import row_to_entry
 from kiosk.db.errors import LedgerError, not_found
 from kiosk.db.models import (
     Balance,
@@ -36,32 +37,12 @@ from kiosk.db.models import (
     Merchant,
     Resident,
 )
-from kiosk.db.sync_queries import offline_spend_check
+from kiosk.db.sync_queries import cached_signing_role, offline_spend_check
 
 ENTRIES = LedgerEntry.__table__
 BALANCES = Balance.__table__
 HEADS = ChainHead.__table__
 CLAIMS = ChoreClaim.__table__
-
-
-def row_to_entry(row: object) -> Entry:
-    """A ledger_entries row (mapping-like) back to the core Entry it was written from."""
-    m = row._mapping  # type: ignore[attr-defined]
-    return Entry(
-        version=m["version"],
-        device_id=m["device_id"],
-        seq=m["seq"],
-        prev_hash=m["prev_hash"],
-        tx_id=m["tx_id"],
-        kind=Kind(m["kind"]),
-        debit=m["debit"],
-        credit=m["credit"],
-        amount=m["amount"],
-        refs=json.loads(m["refs"]),
-        wall_time=m["wall_time"],
-        entry_hash=m["entry_hash"],
-        signature=m["signature"],
-    )
 
 
 def entry_row(entry: Entry, claim_id: str | None, ref_tx_id: str | None) -> dict[str, object]:
@@ -158,6 +139,16 @@ class LedgerStore:
 
     # -- the one write path -------------------------------------------------------------
 
+    def _may_sign(
+        self, conn: Connection, kind: Kind, debit: str | None, credit: str | None
+    ) -> None:
+        """Raise RoleError if this device's certificate does not let it sign this entry: the
+        server would refuse it, so it is never written. An unenrolled device (no
+        certificate: the demo's local ledger) writes as it always did."""
+        signer = cached_signing_role(conn, self.device_id)
+        if signer is not None:
+            check_may_sign(signer.role, signer.bindings, kind, debit, credit)
+
     def _writer(self) -> Connection:
         """This thread's long-lived writer connection (SQLite connections stay in their thread)."""
         conn: Connection | None = getattr(self._local, "conn", None)
@@ -191,6 +182,7 @@ class LedgerStore:
         claim_id: str | None = None,
         ref_tx_id: str | None = None,
     ) -> Entry:
+        self._may_sign(conn, kind, debit, credit)
         # The DBAPI cursor of this same transaction, with prepared driver SQL: this path runs
         # once per payment and SQLAlchemy's per-statement overhead would double its cost
         # (measured in bench/ledger.py).
@@ -260,12 +252,15 @@ class LedgerStore:
         if card_serial:
             refs["card"] = card_serial
         with self.transaction() as conn:
+            # The role first: a kiosk asked to take a payment hears that, not "no balance".
+            self._may_sign(conn, Kind.SPEND, wallet, till)
             cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
                 cur.execute(
                     self._sql.spend_parties, {"r": resident_id, "m": merchant_id, "w": wallet}
                 )
-                status, merchant, available = cur.fetchone()
+                # Three scalar subqueries: always exactly one row.
+                status, merchant, available = cur.fetchone() or (None, None, None)
             finally:
                 cur.close()
             if status is None:
@@ -559,7 +554,7 @@ def _resident_blocked() -> LedgerError:
     )
 
 
-def _claim(conn: Connection, claim_id: str):  # noqa: ANN202 - a Row
+def _claim(conn: Connection, claim_id: str) -> Row[Any]:
     row = conn.execute(select(CLAIMS).where(CLAIMS.c.id == claim_id)).first()
     if row is None:
         raise not_found("klusaanmelding", "claim", claim_id)

@@ -8,6 +8,7 @@ milliseconds since the Unix epoch (UTC), like the ledger entries' wall time.
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -35,6 +37,9 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Every model here maps one plain table; SQLAlchemy types it as any FromClause, which
+    # Core's insert/update/delete do not accept.
+    __table__: ClassVar[Table]
 
 
 class Neighbourhood(Base):

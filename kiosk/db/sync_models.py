@@ -1,5 +1,5 @@
-"""The device's sync state (migration 0002): the pinned server, the current snapshot, the
-snapshot's balances and flags, and the outbound batches.
+"""The device's sync state (migrations 0002, 0003): the pinned server, the current snapshot, the
+snapshot's balances and flags, the outbound batches, and the entries the server refused.
 
 These sit next to the ledger tables and never change them: the local `balances` table stays
 the running sum of this device's own entries (so `ledger verify` holds), and the server's view
@@ -78,3 +78,18 @@ class SyncStatusRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     acked_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     acked_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class SyncRefused(Base):
+    """An entry of ours the server stored as refused (migration 0003): authentic and synced, but
+    it changed no balance on the server and waits in its review queue. Copied from the entry
+    when the ack named it, so the device can say what was refused without a join."""
+
+    __tablename__ = "sync_refused"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # this device's own chain
+    tx_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    code: Mapped[str] = mapped_column(String(40))
+    at: Mapped[int] = mapped_column(BigInteger)  # the entry's wall time
+    recorded_at: Mapped[int] = mapped_column(BigInteger)  # when the ack was recorded

@@ -1,5 +1,6 @@
-"""The device-side SQL of sync: unsynced entries, marking them synced, the pinned server, the
-snapshot (apply and read), and the offline spend check that LedgerStore.spend calls.
+"""The device-side SQL of sync: unsynced entries, marking them synced, the entries the server
+refused, the pinned server and the role its certificate gives, the snapshot (apply and read),
+and the offline spend check that LedgerStore.spend calls.
 
 "Available balance" on a device (docs/sync-device.md): the account's balance in the current
 snapshot (the server's books as of the snapshot's ledger position) plus this device's own
@@ -11,16 +12,18 @@ offline; the offline policy's caps bound what they can do.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, select, update
 
 import kiosk.db.models as m
 from kiosk.core import accounts as acc
 from kiosk.core.canonical import canonical_json
 from kiosk.core.entries import Entry, Kind
+from kiosk.core.limit_names import policy_limits
 from kiosk.core.offline_policy import (
     DEFAULT_LIMITS,
     OfflineLimits,
@@ -29,9 +32,12 @@ from kiosk.core.offline_policy import (
     check_offline_spend,
     day_start_ms,
 )
+from kiosk.core.roles import Bindings
+from kiosk.db.entry_rows import row_to_entry
 from kiosk.db.sync_models import (
     SyncBatch,
     SyncFlag,
+    SyncRefused,
     SyncServer,
     SyncSnapshot,
     SyncSnapshotBalance,
@@ -45,6 +51,7 @@ FLAGS = SyncFlag.__table__
 BATCHES = SyncBatch.__table__
 STATUS = SyncStatusRow.__table__
 SERVER = SyncServer.__table__
+REFUSED = SyncRefused.__table__
 
 
 # -- the pinned server ----------------------------------------------------------------------
@@ -82,6 +89,7 @@ def store_enrolment(
         .where(m.Device.__table__.c.id == device_id)
         .values(role=role, name=name, certificate=certificate_json)
     )
+    forget_signing_role(conn.engine, device_id)
 
 
 def own_certificate(conn: Connection, device_id: str) -> dict[str, Any] | None:
@@ -91,13 +99,57 @@ def own_certificate(conn: Connection, device_id: str) -> dict[str, Any] | None:
     return None if not text else json.loads(text)
 
 
+# -- the role this device signs under (its certificate's), for LedgerStore ------------------
+
+
+@dataclass(frozen=True)
+class SigningRole:
+    role: str
+    bindings: Bindings
+
+
+def signing_role(conn: Connection, device_id: str) -> SigningRole | None:
+    """The role and bindings of this device's certificate; None while it is not enrolled."""
+    cert = own_certificate(conn, device_id)
+    role = cert.get("role") if cert else None
+    if not cert or not isinstance(role, str):
+        return None
+    wire = cert.get("bindings")
+    wire = wire if isinstance(wire, Mapping) else {}
+    merchant = wire.get("merchant_id")
+    neighbourhoods = wire.get("neighbourhoods")
+    return SigningRole(
+        role,
+        Bindings(
+            merchant if isinstance(merchant, str) else None,
+            frozenset(n for n in neighbourhoods or () if isinstance(n, str)),
+        ),
+    )
+
+
+# Per engine and device: read once, dropped when store_enrolment writes a new certificate (and
+# by each sync round, for an enrolment made by another process), so a payment pays no query.
+_SIGNING_ROLES: weakref.WeakKeyDictionary[Engine, dict[str, SigningRole | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def cached_signing_role(conn: Connection, device_id: str) -> SigningRole | None:
+    known = _SIGNING_ROLES.setdefault(conn.engine, {})
+    if device_id not in known:
+        known[device_id] = signing_role(conn, device_id)
+    return known[device_id]
+
+
+def forget_signing_role(engine: Engine, device_id: str) -> None:
+    _SIGNING_ROLES.get(engine, {}).pop(device_id, None)
+
+
 # -- unsynced entries and acks ---------------------------------------------------------------
 
 
 def unsynced_entries(conn: Connection, device_id: str, limit: int) -> list[Entry]:
     """This device's entries not yet acknowledged, in seq order."""
-    from kiosk.db.ledger_store import row_to_entry  # ledger_store imports this module
-
     rows = conn.execute(
         select(ENTRIES)
         .where(ENTRIES.c.device_id == device_id, ENTRIES.c.synced_at.is_(None))
@@ -108,8 +160,6 @@ def unsynced_entries(conn: Connection, device_id: str, limit: int) -> list[Entry
 
 
 def entries_in_range(conn: Connection, device_id: str, first: int, last: int) -> list[Entry]:
-    from kiosk.db.ledger_store import row_to_entry
-
     rows = conn.execute(
         select(ENTRIES)
         .where(ENTRIES.c.device_id == device_id, ENTRIES.c.seq.between(first, last))
@@ -160,6 +210,68 @@ def mark_synced(
         .values(acked_seq=acked_seq, acked_hash=acked_hash)
     )
     return int(changed)
+
+
+# -- entries the server refused -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefusedRow:
+    """One of our entries the server stored as refused: it changed no balance there."""
+
+    seq: int
+    tx_id: str
+    kind: Kind
+    amount: int
+    code: str
+    at: int  # the entry's wall time (device clock)
+    recorded_at: int
+
+
+def record_refusals(
+    conn: Connection, device_id: str, refused: Iterable[tuple[int, str, str]], now_ms: int
+) -> int:
+    """Keep (seq, tx_id, code) refusals from a verified ack, in the caller's transaction (the
+    one that marks the entries synced). Idempotent: a resent batch's duplicate ack names them
+    again and nothing changes. The caller has checked each (seq, tx_id) is ours. Returns how
+    many are new."""
+    new = 0
+    for seq, tx_id, code in refused:
+        if conn.execute(select(REFUSED.c.seq).where(REFUSED.c.seq == seq)).first() is not None:
+            continue
+        entry = conn.execute(
+            select(ENTRIES.c.kind, ENTRIES.c.amount, ENTRIES.c.wall_time).where(
+                ENTRIES.c.device_id == device_id, ENTRIES.c.seq == seq
+            )
+        ).one()
+        conn.execute(
+            insert(REFUSED).values(
+                seq=seq,
+                tx_id=tx_id,
+                kind=entry.kind,
+                amount=entry.amount,
+                code=code,
+                at=entry.wall_time,
+                recorded_at=now_ms,
+            )
+        )
+        new += 1
+    return new
+
+
+def refused_entries(conn: Connection) -> list[RefusedRow]:
+    """Every entry of this device the server refused, oldest first."""
+    rows = conn.execute(select(REFUSED).order_by(REFUSED.c.seq)).all()
+    return [
+        RefusedRow(r.seq, r.tx_id, Kind(r.kind), r.amount, r.code, r.at, r.recorded_at)
+        for r in rows
+    ]
+
+
+def tx_id_at(conn: Connection, device_id: str, seq: int) -> str | None:
+    return conn.execute(
+        select(ENTRIES.c.tx_id).where(ENTRIES.c.device_id == device_id, ENTRIES.c.seq == seq)
+    ).scalar_one_or_none()
 
 
 # -- outbound batches ----------------------------------------------------------------------
@@ -292,7 +404,7 @@ def _upsert(
 ) -> None:
     """Insert or update rows by primary key; columns in `keep` are set only on insert (they
     hold device-side data the snapshot does not carry, such as a card's printed payload)."""
-    table = model.__table__  # type: ignore[attr-defined]
+    table = model.__table__
     columns = set(table.columns.keys())
     for row in rows:
         values = {k: v for k, v in row.items() if k in columns}
@@ -378,6 +490,12 @@ def snapshot_balance(conn: Connection, account: str) -> int | None:
     ).scalar_one_or_none()
 
 
+def add_flag(conn: Connection, kind: str, ident: str, flag: str) -> None:
+    """Set one flag until the next snapshot says otherwise (its revocation lists are whole)."""
+    if not has_flag(conn, kind, ident, flag):
+        conn.execute(insert(FLAGS).values(kind=kind, ident=ident, flag=flag))
+
+
 def has_flag(conn: Connection, kind: str, ident: str, flag: str) -> bool:
     return (
         conn.execute(
@@ -446,27 +564,6 @@ def device_limits(conn: Connection, device_id: str) -> OfflineLimits:
     for other in found[1:]:
         result = result.tighten(other)
     return result
-
-
-# The certificate carries limits under their wire names (kiosk.sync.protocol.Limits).
-_WIRE_LIMIT_NAMES = {
-    "per_tx_cap": ("per_tx_cap", 1),
-    "offline_daily_cap_per_resident": ("resident_daily_cap", 1),
-    "offline_exposure_cap": ("device_exposure_cap", 1),
-    "snapshot_max_age_s": ("snapshot_max_age_ms", 1000),
-}
-
-
-def policy_limits(limits: Mapping[str, Any]) -> dict[str, Any]:
-    """Limits under OfflineLimits' names, whether they came in wire or policy names."""
-    out: dict[str, Any] = {}
-    for name, value in limits.items():
-        if name in _WIRE_LIMIT_NAMES:
-            target, factor = _WIRE_LIMIT_NAMES[name]
-            out[target] = value * factor if isinstance(value, int) else value
-        else:
-            out[name] = value
-    return out
 
 
 def _cert_limits(cert: Mapping[str, Any] | None) -> Mapping[str, Any] | None:

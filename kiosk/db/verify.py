@@ -15,7 +15,8 @@ from sqlalchemy import Engine, func, select, union_all
 
 from kiosk.core.crypto import VerifyKey, verify_key_from_hex
 from kiosk.core.entries import GENESIS_HASH, ChainFault, check_link
-from kiosk.db.ledger_store import ENTRIES, HEADS, row_to_entry
+from kiosk.db.entry_rows import row_to_entry
+from kiosk.db.ledger_store import ENTRIES, HEADS
 from kiosk.db.models import Balance, Device
 
 
@@ -53,6 +54,7 @@ def _chain_faults(engine: Engine, device_id: str, key: VerifyKey | None) -> Iter
             entry = row_to_entry(row)
             fault: ChainFault | None = check_link(entry, expected_seq, expected_prev, key)
             if fault is not None:
+                rows.close()  # stopping early: close PostgreSQL's server-side cursor now
                 yield str(fault)
                 return
             expected_seq, expected_prev = entry.seq + 1, entry.entry_hash

@@ -130,7 +130,9 @@ def card_slots(count: int) -> Iterator[CardSlot]:
 def qr_matrix(payload: str) -> list[list[bool]]:
     """The QR modules (without quiet zone) for a card payload: alphanumeric mode, level M."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    qr.add_data(qrcode.util.QRData(payload, mode=qrcode.util.MODE_ALPHA_NUM))
+    # types-qrcode types the MODE_ constants as plain int, not the literals QRData takes.
+    alnum = qrcode.util.MODE_ALPHA_NUM
+    qr.add_data(qrcode.util.QRData(payload, mode=alnum))  # type: ignore[call-overload]
     qr.make(fit=True)
     return [[bool(m) for m in row] for row in qr.get_matrix()]
 

@@ -182,7 +182,9 @@ class PyzbarDecoder:
                 w.zbar_image_set_format(img, self._Y800)
                 w.zbar_image_set_size(img, wd, h)
                 data = gray.tobytes()
-                w.zbar_image_set_data(img, ctypes.cast(data, ctypes.c_void_p), len(data), None)
+                w.zbar_image_set_data(
+                    img, ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p), len(data), None
+                )
                 if w.zbar_scan_image(scanner, img) > 0:
                     symbol = w.zbar_image_first_symbol(img)
                     while symbol:
@@ -239,21 +241,3 @@ def undo_latin1_reading(text: str) -> str:
     if any(ord(c) > 0xFF for c in text) or text.isascii():
         return text
     return text_from_bytes(text.encode("latin-1"))
-
-
-DECODER_NAMES = ("zxing-cpp", "pyzbar", "opencv", "pipeline")
-
-
-def make_decoder(name: str) -> Decoder:
-    """A decoder by its name in DECODER_NAMES (configuration, bench, command line)."""
-    if name == "zxing-cpp":
-        return ZxingDecoder()
-    if name == "pyzbar":
-        return PyzbarDecoder()
-    if name == "opencv":
-        return OpenCVDecoder()
-    if name == "pipeline":
-        from kiosk.scan.pipeline import Pipeline  # late: pipeline imports this module
-
-        return Pipeline()
-    raise ValueError(f"unknown decoder {name!r}; choose from {', '.join(DECODER_NAMES)}")

@@ -42,7 +42,7 @@ class _FirstPass:
 def _zxing_first_pass(gray: Image) -> _FirstPass:
     found = zxingcpp.read_barcodes(
         np.ascontiguousarray(gray),
-        formats=zxingcpp.BarcodeFormat.QRCode,
+        formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
         text_mode=zxingcpp.TextMode.Plain,
         return_errors=True,
     )

@@ -1,7 +1,8 @@
 """`python -m kiosk.server`: run the server, or manage devices and keys.
 
 python -m kiosk.server [--host H] [--port P] [--database-url URL] [--data-dir DIR]
-python -m kiosk.server devices enrol-code --role ROLE --name NAME
+python -m kiosk.server devices enrol-code --role ROLE --name NAME [--merchant ID]
+                                          [--neighbourhood ID ...]
 python -m kiosk.server devices revoke ID
 python -m kiosk.server devices list
 python -m kiosk.server pubkey
@@ -13,8 +14,10 @@ import argparse
 import io
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
+from kiosk.core.roles import Bindings
 from kiosk.server.config import Settings, default_data_dir
 from kiosk.server.service import Server
 from kiosk.sync.protocol import DEVICE_ROLES
@@ -35,6 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     code = dsub.add_parser("enrol-code", help="print a one-time enrolment code and its QR")
     code.add_argument("--role", required=True, choices=DEVICE_ROLES)
     code.add_argument("--name", required=True)
+    code.add_argument("--merchant", default=None, help="merchant-counter: the shop it serves")
+    code.add_argument(
+        "--neighbourhood",
+        action="append",
+        default=[],
+        help="resident-kiosk, klusbox-desk: its centre's neighbourhood; inspector: each "
+        "neighbourhood it serves (repeat the option)",
+    )
     revoke = dsub.add_parser("revoke", help="stop a device: its later batches are refused")
     revoke.add_argument("device_id")
     revoke.add_argument("--reason", default="")
@@ -72,6 +83,18 @@ def _parser() -> argparse.ArgumentParser:
     gra.add_argument("--reason", required=True)
     rsub.add_parser("review", help="list open review items (offline spends over the limits)")
     return ap
+
+
+def safe(value: object) -> str:
+    """Text a device or a person chose, made safe for a terminal: control characters
+    (escape sequences, carriage returns, bidi overrides) are shown as \\x.. / \\u.... escapes."""
+    text = "" if value is None else str(value)
+    return "".join(
+        ch
+        if ch.isprintable() and unicodedata.category(ch) not in ("Cf", "Co", "Cs")
+        else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
 
 
 def _qr_text(data: str) -> str:
@@ -122,10 +145,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "pubkey":
             print(server.public_key_hex)
         elif args.action == "enrol-code":
-            code = server.create_enrol_code(args.role, args.name)
+            bindings = Bindings(args.merchant, frozenset(args.neighbourhood))
+            try:
+                code = server.create_enrol_code(args.role, args.name, bindings)
+            except ValueError as exc:
+                print(f"enrol-code: {exc}", file=sys.stderr)
+                return 2
             print(code)
             print(_qr_text(code))
-            print(f"role {args.role}, name {args.name!r}; works once, expires in a day")
+            bound = args.merchant or ", ".join(sorted(args.neighbourhood))
+            print(
+                f"role {args.role}, name {safe(args.name)!r}, bound to {safe(bound)}; "
+                "works once, expires in a day"
+            )
         elif args.action == "revoke":
             if not server.set_device_status(args.device_id, "revoked", args.reason):
                 print(f"unknown device {args.device_id}", file=sys.stderr)
@@ -133,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"revoked {args.device_id}")
         elif args.command == "devices" and args.action == "list":
             for d in server.list_devices():
-                print(f"{d['id']}\t{d['role']}\t{d['status']}\thead={d['head_seq']}\t{d['name']}")
+                print(
+                    f"{d['id']}\t{d['role']}\t{d['status']}\thead={d['head_seq']}\t"
+                    f"refused={d['refused']}\t{safe(d['bindings'])}\t{safe(d['name'])}"
+                )
         else:
             return _registry(server, args)
     finally:
@@ -176,9 +211,10 @@ def _registry(server: Server, args: argparse.Namespace) -> int:
         elif args.action == "review":
             for item in admin.review_items(server):
                 print(
-                    f"{item['id']}\t{item['device_id']}#{item['seq']}\t{item['detail']}\t"
-                    f"{item['amount']}\tmerchant={item['merchant_id']}\t"
-                    f"resident={item['resident_id']}"
+                    f"{item['id']}\t{item['device_id']}#{item['seq']}\t{item['effect']}\t"
+                    f"{item['kind']}\t{safe(item['reason'])}\t{safe(item['detail'])}\t"
+                    f"{item['amount']}\tmerchant={safe(item['merchant_id'])}\t"
+                    f"resident={safe(item['resident_id'])}"
                 )
             return 0
     except IntegrityError:

@@ -75,6 +75,18 @@ def add_card(server: Server, serial: str, resident_id: str, *, replaces: str | N
         server.audit(conn, "card_added", {"card": serial, "replaces": replaces})
 
 
+def add_staff_card(server: Server, serial: str, staff_name: str) -> None:
+    """A staff card (inspector, desk volunteer, kiosk staff): inspectors' approvals name one."""
+    with server.write() as conn:
+        version = server.bump(conn)
+        conn.execute(
+            insert(t.cards).values(
+                serial=serial, kind="staff", resident_id=None, status="active", version=version
+            )
+        )
+        server.audit(conn, "staff_card_added", {"card": serial, "staff": staff_name})
+
+
 def revoke_card(server: Server, serial: str) -> None:
     with server.write() as conn:
         version = server.bump(conn)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Path, Query, Request
+from fastapi import FastAPI, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiosk.server.config import Settings
 from kiosk.server.errors import MESSAGES, Refusal
@@ -27,6 +30,70 @@ from kiosk.sync.protocol import (
     ServerInfo,
     Snapshot,
 )
+
+log = logging.getLogger("kiosk.server.app")
+
+
+def _error_json(code: str, status: int | None = None) -> tuple[int, bytes]:
+    default, nl, en = MESSAGES[code]
+    body = ErrorBody(code=code, message_nl=nl, message_en=en)
+    return status or default, body.model_dump_json().encode()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """413 for a request body over `max_bytes`, before anything parses it: by its
+    Content-Length, or while it streams in (chunked uploads)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send)
+
+    @staticmethod
+    async def _refuse(send: Send) -> None:
+        status, body = _error_json(p.BODY_TOO_LARGE)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -54,6 +121,14 @@ def create_app(settings: Settings | None = None, server: Server | None = None) -
         lifespan=lifespan,
     )
     app.state.server = srv
+    app.add_middleware(BodyLimit, max_bytes=srv.settings.get("http", "max_body_bytes"))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        # Never plain text, never a stack trace to the caller; the log has the details.
+        log.error("unexpected error", exc_info=exc)
+        status, body = _error_json(p.INTERNAL_ERROR)
+        return JSONResponse(status_code=status, content=json.loads(body))
 
     @app.exception_handler(Refusal)
     async def _refusal(_request: Request, exc: Refusal) -> JSONResponse:
@@ -141,12 +216,20 @@ def create_app(settings: Settings | None = None, server: Server | None = None) -
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    @app.get("/v1/snapshot", tags=["sync"], responses=_errors(409, 422))
+    @app.get("/v1/snapshot", tags=["sync"], responses=_errors(401, 403, 409, 422))
     def snapshot(
+        request: Request,
         since: Annotated[int | None, Query(ge=0, le=p.MAX_INT)] = None,
+        x_heitje_device: Annotated[str | None, Header(alias=p.AUTH_DEVICE_HEADER)] = None,
+        x_heitje_time: Annotated[str | None, Header(alias=p.AUTH_TIME_HEADER)] = None,
+        x_heitje_nonce: Annotated[str | None, Header(alias=p.AUTH_NONCE_HEADER)] = None,
+        x_heitje_signature: Annotated[str | None, Header(alias=p.AUTH_SIGNATURE_HEADER)] = None,
     ) -> Snapshot:
-        """The signed snapshot: full, or only what changed after version `since`."""
-        return srv.snapshot(since)
+        """The signed snapshot of the asking device's view (only what its role needs): full,
+        or only what changed after version `since`. The device signs the request
+        (kiosk.sync.protocol.snapshot_request_headers)."""
+        device = srv.authenticate_snapshot_request(request.headers, since)
+        return srv.snapshot_for(device, since)
 
     @app.get("/v1/devices/{device_id}/head", tags=["sync"], responses=_errors(404, 422))
     def device_head(

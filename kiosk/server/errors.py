@@ -154,6 +154,101 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "The server does not know that version; fetch a full snapshot.",
     ),
     p.NOT_FOUND: (404, "Niet gevonden.", "Not found."),
+    p.AUTH_MISSING: (
+        401,
+        "Dit verzoek moet door een aangemeld apparaat ondertekend zijn.",
+        "This request must be signed by an enrolled device.",
+    ),
+    p.AUTH_BAD_SIGNATURE: (
+        401,
+        "De handtekening van dit verzoek klopt niet.",
+        "This request's signature does not verify.",
+    ),
+    p.AUTH_STALE: (
+        401,
+        "Dit verzoek is te oud of komt uit de toekomst: zet de klok van het apparaat goed.",
+        "This request is too old or from the future: set the device's clock right.",
+    ),
+    p.AUTH_REPLAYED: (
+        401,
+        "Dit verzoek is al eens gedaan (herhaald verzoek).",
+        "This request was already made once (a replay).",
+    ),
+    p.BODY_TOO_LARGE: (413, "Het verzoek is te groot.", "The request is too large."),
+    p.INTERNAL_ERROR: (
+        500,
+        "Er ging iets mis op de server. Probeer het later opnieuw; de beheerder is gewaarschuwd.",
+        "Something went wrong on the server. Try again later; the administrator has been told.",
+    ),
+    p.ROLE_CHANGE_REFUSED: (
+        403,
+        "Deze sleutel is al aangemeld met een andere rol; een sleutel houdt zijn rol.",
+        "This key is already enrolled under another role; a key keeps its role.",
+    ),
+    p.ROLE_NOT_ALLOWED: (
+        422,
+        "Dit soort apparaat mag deze boeking niet maken.",
+        "This kind of device may not sign this entry.",
+    ),
+    p.NOT_OWN_TILL: (
+        422,
+        "Een kassa mag alleen met de kas van de eigen winkel boeken.",
+        "A counter may only book to and from its own shop's till.",
+    ),
+    p.OUT_OF_BINDING: (
+        422,
+        "Deze boeking gaat over een buurt, bewoner of klusbox buiten het gebied van dit apparaat.",
+        "This entry is about a neighbourhood, resident or klusbox outside this device's area.",
+    ),
+    p.UNKNOWN_CLAIM: (422, "Deze klusaanmelding is onbekend.", "This chore claim is unknown."),
+    p.UNKNOWN_CHORE: (422, "Deze klus is onbekend.", "This chore is unknown."),
+    p.UNKNOWN_CARD: (422, "Deze pas is onbekend.", "This card is unknown."),
+    p.UNKNOWN_KLUSBOX: (422, "Deze klusbox is onbekend.", "This klusbox is unknown."),
+    p.CLAIM_REJECTED: (
+        422,
+        "Deze klus is afgekeurd; alleen de gemeente kan dat terugdraaien, met een reden.",
+        "This chore was rejected; only the municipality can overturn that, with a reason.",
+    ),
+    p.CLAIM_ALREADY_DECIDED: (
+        422,
+        "Over deze klus is al beslist.",
+        "This chore claim has already been decided.",
+    ),
+    p.CLAIM_EXISTS: (
+        422,
+        "Deze klusaanmelding bestaat al.",
+        "This chore claim already exists.",
+    ),
+    p.CHORE_FULL: (
+        422,
+        "Deze klus heeft al zoveel goedkeuringen als er plaatsen zijn.",
+        "This chore already has as many approvals as it has places.",
+    ),
+    p.INSPECTOR_MISSING: (
+        422,
+        "Een goed- of afkeuring moet de inspecteur noemen (een geldige medewerkerspas).",
+        "An approval or rejection must name the inspector (a valid staff card).",
+    ),
+    p.EARN_WRONG_RESIDENT: (
+        422,
+        "De beloning gaat naar een andere bewoner dan die de klus deed.",
+        "The reward goes to another resident than the one who did the chore.",
+    ),
+    p.AMOUNT_OUT_OF_BOUNDS: (
+        422,
+        "Het bedrag is groter dan één boeking mag zijn.",
+        "The amount is larger than one entry may be.",
+    ),
+    p.BALANCE_OUT_OF_BOUNDS: (
+        422,
+        "Deze boeking zou een saldo buiten de grenzen brengen.",
+        "This entry would take a balance outside its bounds.",
+    ),
+    p.BAD_IDENTIFIER: (
+        422,
+        "Een code in de boeking heeft niet de vaste vorm (A-Z, a-z, 0-9, . _ : @ -).",
+        "An identifier in the entry does not have the fixed form (A-Z, a-z, 0-9, . _ : @ -).",
+    ),
 }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -54,6 +55,8 @@ devices = Table(
     Column("head_seq", BigInteger, nullable=False),
     Column("head_hash", String(64), nullable=False),
     Column("version", BigInteger, nullable=False),
+    # kiosk.sync.protocol.Bindings as JSON, copied from the enrolment code (also in the cert)
+    Column("bindings", Text, nullable=False, server_default="{}"),
 )
 
 enrol_codes = Table(
@@ -66,6 +69,17 @@ enrol_codes = Table(
     Column("expires_at", BigInteger, nullable=False),
     Column("used_at", BigInteger, nullable=True),
     Column("device_id", String(80), nullable=True),
+    Column("bindings", Text, nullable=False, server_default="{}"),  # set by the admin
+)
+
+# Signed snapshot requests seen, so a captured request cannot be replayed while still fresh.
+request_nonces = Table(
+    "request_nonces",
+    metadata,
+    Column("nonce", String(32), primary_key=True),
+    Column("device_id", String(80), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_request_nonces_expires_at", "expires_at"),
 )
 
 # The authoritative ledger: every device's signed chain, append-only. id = ledger position.
@@ -91,10 +105,21 @@ ledger = Table(
     Column("claim_id", String(80), nullable=True),
     Column("resident_id", String(80), nullable=True),  # wallet owner, for caps and day totals
     Column("overdraft", BigInteger, nullable=False),  # how far this spend took the wallet below 0
+    # applied: took effect; refused: stored as signed, changed nothing (code in `refusal`)
+    Column("status", String(10), nullable=False, server_default="applied"),
+    Column("refusal", String(40), nullable=True),
     UniqueConstraint("device_id", "seq", name="uq_ledger_device_seq"),
-    UniqueConstraint("tx_id", name="uq_ledger_tx_id"),
     Index("ix_ledger_resident_kind_time", "resident_id", "kind", "wall_time"),
     Index("ix_ledger_claim", "claim_id"),
+    # tx_id is unique per device among entries that took effect (a refused duplicate is kept)
+    Index(
+        "uq_ledger_device_tx",
+        "device_id",
+        "tx_id",
+        unique=True,
+        sqlite_where=text("status = 'applied'"),
+        postgresql_where=text("status = 'applied'"),
+    ),
 )
 
 balances = Table(
@@ -144,6 +169,7 @@ cards = Table(
     Column("resident_id", String(80), nullable=True),
     Column("status", String(20), nullable=False),  # active | revoked
     Column("version", BigInteger, nullable=False),
+    Column("pin_hash", Text, nullable=True),  # argon2id of the card's PIN, if it has one
 )
 
 merchants = Table(
@@ -207,8 +233,12 @@ review_queue = Table(
     Column("amount", BigInteger, nullable=False),
     Column("merchant_id", String(80), nullable=True),
     Column("resident_id", String(80), nullable=True),
-    Column("status", String(20), nullable=False),  # open | approved | reversed
+    Column("status", String(20), nullable=False),  # open | approved | reversed | confirmed
     Column("created_at", BigInteger, nullable=False),
+    Column("kind", String(40), nullable=False, server_default="spend"),
+    # refused: the entry took no effect (reason = its code); honoured: applied, but broke an
+    # offline limit (reason = the limit)
+    Column("effect", String(10), nullable=False, server_default="honoured"),
 )
 
 audit_log = Table(

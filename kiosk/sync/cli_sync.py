@@ -1,5 +1,7 @@
 """`python -m kiosk enrol` and `python -m kiosk sync --once`: the operator's sync commands.
 
+`sync --status` also lists this device's entries the server refused, in words.
+
 The main CLI (kiosk/cli.py) calls `add_parsers(subparsers)` and gives every handler an
 `args.data_dir` (pathlib.Path).
 """
@@ -115,6 +117,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 )
                 if up.review_seqs:
                     print(f"the server put seq {list(up.review_seqs)} in its review queue")
+                if up.refused:
+                    print(f"the server refused {len(up.refused)} entries (see sync --status)")
                 print(
                     f"snapshot version {snap.version}"
                     + (" applied" if snap.applied else " (already current)")
@@ -122,6 +126,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             status = read_status(client, client.clock)
             with device.engine.connect() as conn:
                 stored = q.stored_status(conn)
+                refused = q.refused_entries(conn)
     finally:
         device.close()
     age = "none" if status.snapshot_age_ms is None else f"{status.snapshot_age_ms // 1000} s"
@@ -129,7 +134,21 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if args.status:
         last = "never" if stored.last_success_at is None else _when(stored.last_success_at)
         print(f"last successful sync: {last}; last error: {stored.last_error or 'none'}")
+        _print_refused(refused)
     return 0
+
+
+def _print_refused(refused: list[q.RefusedRow]) -> None:
+    from kiosk.sync.refusals import refusal_words
+
+    if not refused:
+        print("refused by the server: none")
+        return
+    print(f"refused by the server ({len(refused)}; no balance changed, in the review queue):")
+    for row in refused:
+        words = refusal_words(row.kind, row.amount, row.code)
+        print(f"  seq {row.seq}, {_when(row.at)}: {words.en}")
+        print(f"    {words.nl}")
 
 
 def _when(ms: int) -> str:

@@ -6,7 +6,10 @@ Money safety rests on three habits here:
   (``sync_batches``), so a retry after a lost answer is a plain duplicate for the server.
 * Entries are marked synced only after the server's ack is verified against the pinned
   server key and its head hash matches our own entry at that seq; marking is one
-  transaction. Nothing is ever deleted.
+  transaction, which also keeps the entries the ack names as refused (stored by the server,
+  no effect on any balance: kiosk.sync.refusals says why in words). Nothing is ever deleted.
+* Every snapshot request is signed with the device key, with the device's time and a fresh
+  nonce (a retry is a new request: the server refuses a nonce it has seen).
 * A snapshot is verified, checked to be newer, and applied whole in one transaction whose
   last write is its version.
 """
@@ -16,12 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from kiosk.core.canonical import canonical_json
 from kiosk.core.clock import Clock, SystemClock
@@ -46,6 +50,10 @@ SNAPSHOT_PATH: Final = "/v1/snapshot"
 
 BATCH_SIZE: Final = 1000
 TIMEOUT_S: Final = 30.0
+# A counter's snapshot names no resident's neighbourhood (data minimisation), but the device's
+# residents table needs one: such residents sit under this local marker, which no server id
+# can equal ("?" is outside protocol.IDENT_PATTERN).
+NO_NEIGHBOURHOOD: Final = "?"
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -79,6 +87,7 @@ class UploadResult:
     entries_marked: int
     acked_seq: int
     review_seqs: tuple[int, ...] = ()
+    refused: tuple[p.RefusedEntry, ...] = ()  # named by this run's acks (kept: refused_entries)
 
 
 @dataclass(frozen=True)
@@ -152,8 +161,18 @@ class SyncClient:
                 f"The server answered with an error ({resp.status_code}). Trying again later.",
             )
         if resp.status_code >= 400:
-            raise _refusal(resp.content, resp.status_code)
+            refusal = _refusal(resp.content, resp.status_code)
+            if refusal.code == p.DEVICE_REVOKED:
+                self._note_revoked()
+            raise refusal
         return resp.status_code, resp.content
+
+    def _note_revoked(self) -> None:
+        """The server says this device is revoked. It no longer gets snapshots, so it cannot
+        learn that from one: remember it, and the offline policy takes no more spends. A
+        snapshot (after an admin reactivates the device) replaces the flag."""
+        with self.engine.begin() as conn:
+            q.add_flag(conn, "device", self.device_id, "revoked")
 
     def _pinned(self) -> tuple[q.PinnedServer, VerifyKey]:
         with self.engine.connect() as conn:
@@ -233,6 +252,8 @@ class SyncClient:
                 certificate_json=canonical_json(cert.model_dump(mode="json")).decode(),
                 now_ms=self.clock.now_ms(),
             )
+        # Again after the commit: a store that read the old role meanwhile reads it anew.
+        q.forget_signing_role(self.engine, self.device_id)
         return cert
 
     # -- upload ----------------------------------------------------------------------------
@@ -270,6 +291,7 @@ class SyncClient:
         batches = marked = 0
         acked_seq = self._acked_seq()
         review: list[int] = []
+        refused: list[p.RefusedEntry] = []
         resend_from: int | None = None
         stalled = 0
         for _ in range(max_batches):
@@ -295,14 +317,11 @@ class SyncClient:
                     resend_from = exc.next_seq
                     continue
                 raise
-            ack = self._check_ack(_parse(p.Ack, body), server_key)
-            fault_point(DEVICE_AFTER_ACK)
-            with self.engine.begin() as conn:
-                marked += q.mark_synced(
-                    conn, self.device_id, ack.acked_seq, ack.head_hash, self.clock.now_ms()
-                )
+            ack = _parse(p.Ack, body)
+            marked += self.accept_ack(ack, server_key)
             batches += 1
             review.extend(ack.review_seqs)
+            refused.extend(ack.refused)
             if ack.acked_seq < first - 1:
                 resend_from = ack.acked_seq + 1  # the server lost entries we had marked
             # Stop instead of spinning if the server keeps taking nothing new.
@@ -310,11 +329,28 @@ class SyncClient:
             acked_seq = max(acked_seq, ack.acked_seq)
             if stalled >= 2:
                 break
-        return UploadResult(batches, marked, acked_seq, tuple(review))
+        return UploadResult(batches, marked, acked_seq, tuple(review), tuple(refused))
 
     def _acked_seq(self) -> int:
         with self.engine.connect() as conn:
             return q.stored_status(conn).acked_seq
+
+    def accept_ack(self, ack: p.Ack, server_key: VerifyKey | None = None) -> int:
+        """Verify a batch's ack and record it in one transaction: our entries up to acked_seq
+        marked synced, the ones it names as refused kept (again after a resent batch: nothing
+        changes). Returns how many entries were newly marked."""
+        if server_key is None:
+            _, server_key = self._pinned()
+        self._check_ack(ack, server_key)
+        fault_point(DEVICE_AFTER_ACK)
+        now = self.clock.now_ms()
+        with self.engine.begin() as conn:
+            self._check_ack_against_ledger(conn, ack)
+            marked = q.mark_synced(conn, self.device_id, ack.acked_seq, ack.head_hash, now)
+            q.record_refusals(
+                conn, self.device_id, [(r.seq, r.tx_id, r.code) for r in ack.refused], now
+            )
+        return marked
 
     def _check_ack(self, ack: p.Ack, server_key: VerifyKey) -> p.Ack:
         if not p.verify_ack(server_key, ack):
@@ -330,18 +366,29 @@ class SyncClient:
                 "Het antwoord van de server is voor een ander apparaat.",
                 "The server's answer is for another device.",
             )
-        if ack.acked_seq > 0:
-            with self.engine.connect() as conn:
-                ours = q.entry_hash_at(conn, self.device_id, ack.acked_seq)
-            if ours != ack.head_hash:
+        return ack
+
+    def _check_ack_against_ledger(self, conn: Connection, ack: p.Ack) -> None:
+        """The ack's head is our entry at acked_seq, and each refused entry it names is ours."""
+        if ack.acked_seq > 0 and q.entry_hash_at(conn, self.device_id, ack.acked_seq) != (
+            ack.head_hash
+        ):
+            raise _err(
+                ACK_MISMATCH,
+                "De server kent een andere boeking dan dit apparaat. Neem contact op met "
+                "de beheerder.",
+                "The server holds a different entry than this device at "
+                f"seq {ack.acked_seq}. Contact the administrator.",
+            )
+        for r in ack.refused:
+            if r.seq > ack.acked_seq or q.tx_id_at(conn, self.device_id, r.seq) != r.tx_id:
                 raise _err(
                     ACK_MISMATCH,
-                    "De server kent een andere boeking dan dit apparaat. Neem contact op met "
-                    "de beheerder.",
-                    "The server holds a different entry than this device at "
-                    f"seq {ack.acked_seq}. Contact the administrator.",
+                    "De server meldt een geweigerde boeking die dit apparaat niet heeft. Neem "
+                    "contact op met de beheerder.",
+                    f"The server names a refused entry (seq {r.seq}) this device does not "
+                    "have. Contact the administrator.",
                 )
-        return ack
 
     # -- snapshots -------------------------------------------------------------------------
 
@@ -351,28 +398,31 @@ class SyncClient:
         with self.engine.connect() as conn:
             current = q.current_snapshot(conn)
             status = q.stored_status(conn)
-        params = {"device_id": self.device_id}
-        if current is not None:
-            params["since"] = str(current.version)
         try:
-            _, body = self._request(server.url, "GET", SNAPSHOT_PATH, params=params)
+            body = self._get_snapshot(server.url, None if current is None else current.version)
         except SyncError as exc:
             if exc.code != p.SNAPSHOT_VERSION_UNKNOWN or current is None:
                 raise
-            _, body = self._request(
-                server.url, "GET", SNAPSHOT_PATH, params={"device_id": self.device_id}
-            )
+            body = self._get_snapshot(server.url, None)
         snapshot = _parse(p.Snapshot, body)
         if snapshot.base_version is not None and (
             current is None or snapshot.base_version != current.version
         ):
             if current is not None and snapshot.version == current.version:
                 return SnapshotResult(False, current.version)
-            _, body = self._request(
-                server.url, "GET", SNAPSHOT_PATH, params={"device_id": self.device_id}
-            )
-            snapshot = _parse(p.Snapshot, body)
+            snapshot = _parse(p.Snapshot, self._get_snapshot(server.url, None))
         return self.apply_snapshot(snapshot, acked_seq_hint=status.acked_seq)
+
+    def _get_snapshot(self, url: str, since: int | None) -> bytes:
+        """GET /v1/snapshot (a delta since `since`), signed: device, device time, new nonce."""
+        params = {"device_id": self.device_id}
+        if since is not None:
+            params["since"] = str(since)
+        headers = p.snapshot_request_headers(
+            self.key, self.device_id, since, self.clock.now_ms(), secrets.token_hex(16)
+        )
+        _, body = self._request(url, "GET", SNAPSHOT_PATH, params=params, headers=headers)
+        return body
 
     def apply_snapshot(
         self, snapshot: p.Snapshot, *, acked_seq_hint: int | None = None
@@ -444,8 +494,11 @@ class SyncClient:
 
         If the server refuses the upload (revoked, quarantined, a clock it will not take),
         the snapshot is still fetched before the refusal is raised: it is how a refused
-        device learns, for instance, that it is revoked and must stop taking spends.
+        device learns, for instance, that it is quarantined; a revoked one is told so.
         """
+        # The certificate may have been stored by another process (`kiosk enrol` while the
+        # app runs): the store reads its role again, once a round, not once a payment.
+        q.forget_signing_role(self.engine, self.device_id)
         try:
             up = self.upload()
         except SyncError as exc:
@@ -478,7 +531,7 @@ def _to_snapshot_data(snap: p.Snapshot, self_acked_seq: int) -> q.SnapshotData:
     flags += [("resident", r, "revoked") for r in snap.revoked_residents]
     flags += [("device", d, "revoked") for d in snap.revoked_devices]
     neighbourhoods = sorted(
-        {r.neighbourhood_id for r in snap.residents}
+        {r.neighbourhood_id or NO_NEIGHBOURHOOD for r in snap.residents}
         | {mer.neighbourhood_id for mer in snap.merchants}
         | {c.neighbourhood_id for c in snap.chores}
         | {k.neighbourhood_id for k in snap.klusboxes}
@@ -497,7 +550,7 @@ def _to_snapshot_data(snap: p.Snapshot, self_acked_seq: int) -> q.SnapshotData:
             {
                 "id": r.id,
                 "name": r.name,
-                "neighbourhood_id": r.neighbourhood_id,
+                "neighbourhood_id": r.neighbourhood_id or NO_NEIGHBOURHOOD,
                 "status": r.status,
                 "created_at": created,
             }

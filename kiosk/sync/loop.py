@@ -34,7 +34,7 @@ def backoff_delay(
     between half and all of min(cap, base * 2**(failures-1))."""
     if failures <= 0:
         return 0.0
-    ceiling = min(cap_s, base_s * 2 ** min(failures - 1, 30))
+    ceiling = min(cap_s, base_s * (1 << min(failures - 1, 30)))
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 

@@ -22,14 +22,18 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Final, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from kiosk.core import roles
 from kiosk.core.crypto import SigningKey, VerifyKey, sign, verify
 from kiosk.core.entries import Entry
+from kiosk.core.ids import IDENT_MAX, IDENT_PATTERN
+from kiosk.core.limit_names import policy_limits
 
 PROTOCOL_VERSION: Final = 1
 
 BATCH_DOMAIN: Final = "heitje/batch/v1"
+SNAPSHOT_REQUEST_DOMAIN: Final = "heitje/snapshot-request/v1"
 ACK_DOMAIN: Final = "heitje/ack/v1"
 SNAPSHOT_DOMAIN: Final = "heitje/snapshot/v1"
 CERT_DOMAIN: Final = "heitje/cert/v1"
@@ -64,6 +68,16 @@ FORK_DETECTED: Final = "fork_detected"  # same seq, different hash: device quara
 GAP: Final = "gap"  # the batch starts after the next expected seq; nothing applied
 CLOCK_AHEAD: Final = "clock_ahead"  # an entry dated too far after the server's time
 CLOCK_BEHIND: Final = "clock_behind"  # an entry dated before enrolment or too long ago
+# snapshot request authentication (GET /v1/snapshot)
+AUTH_MISSING: Final = "auth_missing"  # no device signature on a request that needs one
+AUTH_BAD_SIGNATURE: Final = "auth_bad_signature"
+AUTH_STALE: Final = "auth_stale"  # the request's timestamp is outside the freshness window
+AUTH_REPLAYED: Final = "auth_replayed"  # the same signed request (nonce) a second time
+# request size and unexpected failures
+BODY_TOO_LARGE: Final = "body_too_large"
+INTERNAL_ERROR: Final = "internal_error"
+# enrolment under a role
+ROLE_CHANGE_REFUSED: Final = "role_change_refused"  # a key keeps its role for life
 # business rules (BUSINESS_RULE is the family; the specific code is what is sent)
 BUSINESS_RULE: Final = "business_rule"
 CLAIM_NOT_APPROVED: Final = "claim_not_approved"
@@ -75,6 +89,22 @@ UNKNOWN_ACCOUNT: Final = "unknown_account"
 KIND_NOT_ALLOWED: Final = "kind_not_allowed"  # e.g. a device writing settle/adjust/expire
 REFUND_WITHOUT_SPEND: Final = "refund_without_spend"
 DUPLICATE_TX_ID: Final = "duplicate_tx_id"
+ROLE_NOT_ALLOWED: Final = roles.ROLE_NOT_ALLOWED  # this role may not sign this kind
+NOT_OWN_TILL: Final = roles.NOT_OWN_TILL  # a counter booking another shop's till
+OUT_OF_BINDING: Final = "out_of_binding"  # a resident, chore or box outside the device's area
+UNKNOWN_CLAIM: Final = "unknown_claim"
+UNKNOWN_CHORE: Final = "unknown_chore"
+UNKNOWN_CARD: Final = "unknown_card"
+UNKNOWN_KLUSBOX: Final = "unknown_klusbox"
+CLAIM_REJECTED: Final = "claim_rejected"  # only the back office overturns a rejection
+CLAIM_ALREADY_DECIDED: Final = "claim_already_decided"
+CLAIM_EXISTS: Final = "claim_exists"
+CHORE_FULL: Final = "chore_full"  # approvals beyond the chore's capacity
+INSPECTOR_MISSING: Final = "inspector_missing"  # an approval must name an active staff card
+EARN_WRONG_RESIDENT: Final = "earn_wrong_resident"
+AMOUNT_OUT_OF_BOUNDS: Final = "amount_out_of_bounds"
+BALANCE_OUT_OF_BOUNDS: Final = "balance_out_of_bounds"
+BAD_IDENTIFIER: Final = "bad_identifier"
 # enrolment
 ENROL_CODE_INVALID: Final = "enrol_code_invalid"
 ENROL_CODE_EXPIRED: Final = "enrol_code_expired"
@@ -99,6 +129,25 @@ BUSINESS_RULE_CODES: Final = frozenset(
         KIND_NOT_ALLOWED,
         REFUND_WITHOUT_SPEND,
         DUPLICATE_TX_ID,
+        ROLE_NOT_ALLOWED,
+        NOT_OWN_TILL,
+        OUT_OF_BINDING,
+        UNKNOWN_CLAIM,
+        UNKNOWN_CHORE,
+        UNKNOWN_CARD,
+        UNKNOWN_KLUSBOX,
+        CLAIM_REJECTED,
+        CLAIM_ALREADY_DECIDED,
+        CLAIM_EXISTS,
+        CHORE_FULL,
+        INSPECTOR_MISSING,
+        EARN_WRONG_RESIDENT,
+        AMOUNT_OUT_OF_BOUNDS,
+        BALANCE_OUT_OF_BOUNDS,
+        BAD_IDENTIFIER,
+        ENTRY_MALFORMED,
+        CLOCK_AHEAD,
+        CLOCK_BEHIND,
     }
 )
 
@@ -109,9 +158,11 @@ REVIEW_OVER_DAILY_CAP: Final = "over_daily_cap"
 REVIEW_OVER_EXPOSURE: Final = "over_device_exposure"
 REVIEW_CARD_REVOKED: Final = "card_revoked"
 REVIEW_RESIDENT_BLOCKED: Final = "resident_blocked"
+# the resident's spends that took the wallet below zero, summed over all devices that day
+REVIEW_OVER_RESIDENT_OVERDRAFT: Final = "over_resident_overdraft"
 
-Role = Literal["merchant-counter", "resident-kiosk", "klusbox-desk", "server"]
-DEVICE_ROLES: Final = ("merchant-counter", "resident-kiosk", "klusbox-desk")
+Role = Literal["merchant-counter", "resident-kiosk", "klusbox-desk", "inspector", "server"]
+DEVICE_ROLES: Final = roles.DEVICE_ROLES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,7 +177,7 @@ _NO_NUL = r"^[^\x00]*$"
 
 
 Text = Annotated[str, Field(max_length=500, pattern=_NO_NUL)]
-Ident = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._:@-]+$")]
+Ident = Annotated[str, Field(min_length=1, max_length=IDENT_MAX, pattern=IDENT_PATTERN)]
 Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 SigHex = Annotated[str, Field(max_length=128, pattern=r"^([0-9a-f]{128})?$")]
 Count = Annotated[int, Field(ge=0, le=MAX_INT)]
@@ -136,6 +187,21 @@ RefValue = (
     Annotated[str, Field(max_length=200, pattern=_NO_NUL)]
     | Annotated[int, Field(ge=-MAX_INT, le=MAX_INT)]
 )
+
+
+# What pydantic would emit for dict[Ident, RefValue] (patternProperties) lets keys that miss
+# the pattern through; this says what the model really accepts.
+_REFS_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "maxProperties": 20,
+    "propertyNames": {"pattern": IDENT_PATTERN, "minLength": 1, "maxLength": IDENT_MAX},
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "string", "maxLength": 200, "pattern": _NO_NUL},
+            {"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT},
+        ]
+    },
+}
 
 
 class _Model(BaseModel):
@@ -175,18 +241,23 @@ class Limits(_Model):
 
     def as_policy_mapping(self) -> dict[str, int]:
         """The same limits under kiosk.core.offline_policy.OfflineLimits' field names."""
-        return {
-            "per_tx_cap": self.per_tx_cap,
-            "resident_daily_cap": self.offline_daily_cap_per_resident,
-            "device_exposure_cap": self.offline_exposure_cap,
-            "snapshot_max_age_ms": self.snapshot_max_age_s * 1000,
-        }
+        return policy_limits(self.model_dump())
 
 
 class EnrolRequest(_Model):
     code: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
     public_key: Hex64  # the device's Ed25519 public key
     name: Text
+
+
+class Bindings(_Model):
+    """What the admin bound a device to (kiosk.core.roles.Bindings on the wire)."""
+
+    merchant_id: Ident | None = None
+    neighbourhoods: Annotated[list[Ident], Field(max_length=200)] = []
+
+    def to_core(self) -> roles.Bindings:
+        return roles.Bindings(self.merchant_id, frozenset(self.neighbourhoods))
 
 
 class DeviceCertificate(_Signed):
@@ -198,6 +269,7 @@ class DeviceCertificate(_Signed):
     issued_at: Millis
     name: Text = ""
     key_epoch: Count = 1
+    bindings: Bindings = Bindings()
 
 
 class WireEntry(_Model):
@@ -212,7 +284,7 @@ class WireEntry(_Model):
     debit: Ident | None
     credit: Ident | None
     amount: Annotated[int, Field(ge=-MAX_INT, le=MAX_INT)]
-    refs: Annotated[dict[Ident, RefValue], Field(max_length=20)]
+    refs: Annotated[dict[Ident, RefValue], Field(max_length=20), WithJsonSchema(_REFS_SCHEMA)]
     wall_time: Millis
     entry_hash: Hex64
     signature: SigHex
@@ -238,6 +310,15 @@ class Batch(_Signed):
 AckStatus = Literal["applied", "duplicate", "partial", "head"]
 
 
+class RefusedEntry(_Model):
+    """An authentic entry the server stored but did not let take effect (DESIGN.md §5, *The
+    log and its effect*): it changed no balance and waits in the review queue."""
+
+    seq: Seq
+    tx_id: Annotated[str, Field(min_length=1, max_length=64)]
+    code: Annotated[str, Field(min_length=1, max_length=40)]
+
+
 class Ack(_Signed):
     """The server's signed answer to a batch (and to GET /v1/devices/{id}/head).
 
@@ -255,12 +336,15 @@ class Ack(_Signed):
     status: AckStatus = "applied"
     applied: Count = 0
     review_seqs: list[Seq] = []
+    refused: list[RefusedEntry] = []  # of the acked range: entries stored as refused
 
 
 class ResidentRow(_Model):
+    """A counter gets no name and no neighbourhood (data minimisation): id, status, flag."""
+
     id: Ident
-    name: Text
-    neighbourhood_id: Ident
+    name: Text = ""
+    neighbourhood_id: Ident | None = None
     status: Literal["active", "blocked"]
     flagged: bool  # negative balance after offline spends: no offline spending until repaid
 
@@ -270,6 +354,7 @@ class CardRow(_Model):
     kind: Literal["resident", "staff", "klusbox"]
     resident_id: Ident | None
     status: Literal["active", "revoked"]
+    pin_needed: bool = False  # the card has a PIN: ask it above the threshold
 
 
 class MerchantRow(_Model):
@@ -315,7 +400,8 @@ class Snapshot(_Signed):
     revoked_cards: list[Ident]
     revoked_residents: list[Ident]
     revoked_devices: list[Ident]
-    approved_claims: list[Ident] = []
+    approved_claims: list[Ident] = []  # no longer sent (kept for old devices: always empty)
+    role: Role | None = None  # whose view this is: each role gets only what it needs
 
 
 class ServerInfo(_Model):
@@ -325,6 +411,35 @@ class ServerInfo(_Model):
     public_key: Hex64  # municipality key (also pinned in the kiosk configuration)
     server_device_id: Ident
     server_time: Millis
+
+
+# Snapshot requests are signed by the device (headers of GET /v1/snapshot).
+AUTH_DEVICE_HEADER: Final = "X-Heitje-Device"
+AUTH_TIME_HEADER: Final = "X-Heitje-Time"
+AUTH_NONCE_HEADER: Final = "X-Heitje-Nonce"
+AUTH_SIGNATURE_HEADER: Final = "X-Heitje-Signature"
+NONCE_PATTERN: Final = r"^[0-9a-f]{32}$"
+
+
+def snapshot_request_message(device_id: str, since: int | None, at_ms: int, nonce: str) -> bytes:
+    """What a device signs to ask for a snapshot: who, which delta, when, and a fresh nonce."""
+    since_text = "null" if since is None else str(since)
+    return (
+        f'{SNAPSHOT_REQUEST_DOMAIN}\x00{{"at":{at_ms},"device_id":{_text(device_id)},'
+        f'"nonce":"{nonce}","since":{since_text}}}'
+    ).encode()
+
+
+def snapshot_request_headers(
+    key: SigningKey, device_id: str, since: int | None, at_ms: int, nonce: str
+) -> dict[str, str]:
+    """The headers of a signed snapshot request (`nonce`: 32 random hex digits)."""
+    return {
+        AUTH_DEVICE_HEADER: device_id,
+        AUTH_TIME_HEADER: str(at_ms),
+        AUTH_NONCE_HEADER: nonce,
+        AUTH_SIGNATURE_HEADER: sign(key, snapshot_request_message(device_id, since, at_ms, nonce)),
+    }
 
 
 # ---------------------------------------------------------------------------------------------

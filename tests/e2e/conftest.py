@@ -3,11 +3,13 @@ file or a fresh PostgreSQL database, and real device data folders.
 
 The test process also opens the server's database through kiosk.server.service.Server (same
 data dir, same key) to seed residents and merchants and to read back the authoritative books.
+Devices enrol with codes bound as an admin binds them: a counter to the shop its spends go to.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -22,14 +24,16 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.core.clock import Clock
+from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.crypto import SigningKey, load_or_create_key
+from kiosk.core.roles import Bindings
 from kiosk.db.engine import open_data_dir_engine
 from kiosk.db.ledger_store import LedgerStore
 from kiosk.paths import device_key_path
 from kiosk.server import tables as t
 from kiosk.server.config import Settings
 from kiosk.server.service import Server
+from kiosk.sync import protocol as p
 from kiosk.sync.client import SyncClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -233,6 +237,22 @@ class DeviceDir:
         self.client.close()
         self.store.close()
         self.engine.dispose()
+
+
+def counter_code(server: Server, name: str, merchant: str) -> str:
+    """An enrolment code for a counter of `merchant` (`devices enrol-code --merchant`)."""
+    return server.create_enrol_code("merchant-counter", name, Bindings(merchant_id=merchant))
+
+
+def signed_snapshot(url: str, dev: DeviceDir, since: int | None = None) -> p.Snapshot:
+    """GET /v1/snapshot as `dev` asks for it (signed, fresh nonce): that device's view."""
+    headers = p.snapshot_request_headers(
+        dev.key, dev.device_id, since, SystemClock().now_ms(), secrets.token_hex(16)
+    )
+    params = {"device_id": dev.device_id} | ({} if since is None else {"since": str(since)})
+    r = httpx.get(url + "/v1/snapshot", params=params, headers=headers)
+    assert r.status_code == 200, r.text
+    return p.Snapshot.model_validate_json(r.content)
 
 
 def run_device(

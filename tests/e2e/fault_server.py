@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import Any
 
-from kiosk.server import service
+from kiosk.server import ingest
 from kiosk.server.__main__ import main
 
 
@@ -23,23 +23,23 @@ def _die() -> None:
 
 def install(fault: str | None) -> None:
     if fault == "server_before_commit":
-        apply_entries = service.Server.apply_entries
+        apply_entries = ingest.apply_entries
 
-        def dying_apply_entries(self: service.Server, *args: Any, **kwargs: Any) -> Any:
-            apply_entries(self, *args, **kwargs)
+        def dying_apply_entries(*args: Any, **kwargs: Any) -> Any:
+            apply_entries(*args, **kwargs)
             _die()
 
-        service.Server.apply_entries = dying_apply_entries  # type: ignore[method-assign]
+        ingest.apply_entries = dying_apply_entries
     elif fault == "server_after_commit":
-        apply = service.Server._apply
+        apply = ingest._apply
 
-        def dying_apply(self: service.Server, *args: Any, **kwargs: Any) -> Any:
-            ack = apply(self, *args, **kwargs)
+        def dying_apply(*args: Any, **kwargs: Any) -> Any:
+            ack = apply(*args, **kwargs)
             if ack.applied:
                 _die()
             return ack
 
-        service.Server._apply = dying_apply  # type: ignore[method-assign]
+        ingest._apply = dying_apply
 
 
 if __name__ == "__main__":

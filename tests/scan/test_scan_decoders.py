@@ -18,10 +18,10 @@ from kiosk.scan.decoders import (
     DecoderUnavailable,
     PyzbarDecoder,
     Symbol,
-    make_decoder,
     most_prominent,
     read,
 )
+from kiosk.scan.factory import make_decoder
 from tests.scan.scan_helpers import PASS_BARS, ROTATIONS, Photo, rotate
 
 Floors = dict[str, tuple[int, int, int, int]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import uvicorn
 from nacl.signing import SigningKey
 
 from kiosk.core import accounts as acc
+from kiosk.core import roles
 from kiosk.core.clock import FixedClock
 from kiosk.core.crypto import device_id_for
 from kiosk.core.entries import GENESIS_HASH, Entry, Kind, make_entry
@@ -51,8 +53,21 @@ class LiveServer:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def enrol(self, role: str = "merchant-counter", name: str = "toonbank") -> SimDevice:
-        code = self.server.create_enrol_code(role, name)
+    def enrol(
+        self,
+        role: str = "merchant-counter",
+        name: str = "toonbank",
+        *,
+        merchant: str | None = "m-1",
+        neighbourhoods: tuple[str, ...] = ("nb-1",),
+    ) -> SimDevice:
+        """A device enrolled as `role`: a counter bound to `merchant`, the other roles to
+        `neighbourhoods` (what the admin chose on the enrolment code)."""
+        if role == roles.MERCHANT_COUNTER:
+            bindings = roles.Bindings(merchant_id=merchant)
+        else:
+            bindings = roles.Bindings(neighbourhoods=frozenset(neighbourhoods))
+        code = self.server.create_enrol_code(role, name, bindings)
         key = SigningKey.generate()
         r = self.http.post(
             "/v1/enrol",
@@ -82,12 +97,47 @@ class LiveServer:
             )
 
     def seed(self) -> None:
-        """A neighbourhood, two residents with cards, a merchant, a chore."""
+        """Two neighbourhoods. nb-1: residents r-1 and r-2 with cards, merchant m-1, chore
+        ch-1 (1500, capacity 10), klusbox kb-1. nb-2: resident r-3, merchant m-2, chore ch-2.
+        Staff card S-0001 (an inspector)."""
         admin.add_neighbourhood(self.server, "nb-1", "Oost")
+        admin.add_neighbourhood(self.server, "nb-2", "West")
         admin.add_resident(self.server, "r-1", "Anna", "nb-1", card_serial="C-0001")
         admin.add_resident(self.server, "r-2", "Bram", "nb-1", card_serial="C-0002")
+        admin.add_resident(self.server, "r-3", "Cor", "nb-2", card_serial="C-0003")
         admin.add_merchant(self.server, "m-1", "Bakker Jansen", "nb-1")
+        admin.add_merchant(self.server, "m-2", "Slager Smits", "nb-2")
         admin.add_chore(self.server, "ch-1", "Plein vegen", "nb-1", reward=1500)
+        admin.add_chore(self.server, "ch-2", "Speeltuin wieden", "nb-2", reward=1000)
+        admin.add_klusbox(self.server, "kb-1", "bezems", "Bezemset 1", "nb-1")
+        admin.add_staff_card(self.server, "S-0001", "Inspecteur Ilse")
+
+    def snapshot(self, dev: SimDevice, since: int | None = None) -> httpx.Response:
+        """GET /v1/snapshot signed by `dev`, as a device asks for it."""
+        headers = p.snapshot_request_headers(
+            dev.key, dev.device_id, since, self.clock.now_ms(), secrets.token_hex(16)
+        )
+        params = {} if since is None else {"since": since}
+        return self.http.get("/v1/snapshot", params=params, headers=headers)
+
+    def snapshot_ok(self, dev: SimDevice, since: int | None = None) -> p.Snapshot:
+        r = self.snapshot(dev, since)
+        assert r.status_code == 200, r.text
+        snap = p.Snapshot.model_validate(r.json())
+        assert p.verify_snapshot(self.server.verify_key, snap)
+        return snap
+
+    def ack(self, batch: p.Batch) -> p.Ack:
+        """Upload `batch`, expect a signed ack."""
+        r = self.upload(batch)
+        assert r.status_code == 200, r.text
+        ack = p.Ack.model_validate(r.json())
+        assert p.verify_ack(self.server.verify_key, ack)
+        return ack
+
+    def refused_codes(self, batch: p.Batch) -> dict[int, str]:
+        """Upload `batch`, expect an ack; the refused entries' seq -> code."""
+        return {r.seq: r.code for r in self.ack(batch).refused}
 
 
 @dataclass

@@ -6,7 +6,15 @@ import datetime as dt
 
 import pytest
 
-from kiosk.server.service import LOCAL_TZ, _day_bounds, _day_key
+from kiosk.core.days import (
+    LOCAL_TZ,
+    day_bounds,
+    day_key,
+    day_start_ms,
+    local,
+    month_year,
+    year_start_ms,
+)
 
 
 def ms(y: int, m: int, d: int, h: int, minute: int = 0) -> int:
@@ -22,9 +30,24 @@ def ms(y: int, m: int, d: int, h: int, minute: int = 0) -> int:
         (ms(2026, 1, 1, 0, 30), "2026-01-01", 24),
     ],
 )
-def test_day_bounds(moment: int, key: str, hours: int) -> None:
-    day, start, end = _day_bounds(moment)
-    assert day == key == _day_key(moment)
+def testday_bounds(moment: int, key: str, hours: int) -> None:
+    day, start, end = day_bounds(moment)
+    assert day == key == day_key(moment)
     assert start <= moment < end
     assert end - start == hours * 3_600_000
-    assert _day_key(start) == key and _day_key(end) != key and _day_key(end - 1) == key
+    assert day_key(start) == key and day_key(end) != key and day_key(end - 1) == key
+    assert day_start_ms(moment) == start
+
+
+@pytest.mark.parametrize(
+    ("moment", "month", "year", "jan1"),
+    [
+        (ms(2026, 11, 23, 12), "2026-11", "2026", ms(2026, 1, 1, 0)),
+        (ms(2027, 1, 1, 0, 30), "2027-01", "2027", ms(2027, 1, 1, 0)),  # still 2026 in UTC
+        (ms(2026, 12, 31, 23, 59), "2026-12", "2026", ms(2026, 1, 1, 0)),
+    ],
+)
+def test_month_year_and_year_start(moment: int, month: str, year: str, jan1: int) -> None:
+    assert month_year(moment) == (month, year)
+    assert year_start_ms(moment) == jan1 <= moment
+    assert local(jan1).strftime("%m-%d %H:%M") == "01-01 00:00"

@@ -70,10 +70,20 @@ def test_every_signed_message_verifies_and_detects_change() -> None:
             limits=limits,
             valid_until=2,
             issued_at=1,
+            bindings=p.Bindings(merchant_id="m-1"),
         ),
     )
+    refused = [p.RefusedEntry(seq=2, tx_id="t-2", code=p.NOT_OWN_TILL)]
     ack = p.sign_ack(
-        KEY, p.Ack(device_id=DEV, acked_seq=3, head_hash="a" * 64, server_time=5, next_seq=4)
+        KEY,
+        p.Ack(
+            device_id=DEV,
+            acked_seq=3,
+            head_hash="a" * 64,
+            server_time=5,
+            next_seq=4,
+            refused=refused,
+        ),
     )
     snap = p.sign_snapshot(
         KEY,
@@ -104,6 +114,11 @@ def test_every_signed_message_verifies_and_detects_change() -> None:
         assert not verify(OTHER.verify_key, again)
         assert not verify(KEY.verify_key, again.model_copy(update={"signature": ""}))
     assert not p.verify_ack(KEY.verify_key, ack.model_copy(update={"acked_seq": 4}))
+    # the refused list and the bindings are signed too: nobody in between hides a refusal or
+    # rebinds a counter to another shop
+    assert not p.verify_ack(KEY.verify_key, ack.model_copy(update={"refused": []}))
+    rebound = cert.model_copy(update={"bindings": p.Bindings(merchant_id="m-2")})
+    assert not p.verify_certificate(KEY.verify_key, rebound)
     assert not p.verify_snapshot(KEY.verify_key, snap.model_copy(update={"balances": {}}))
     # a certificate's signature never passes as an ack's: domain separation
     forged = p.Ack.model_validate({**ack.body(), "signature": cert.signature})
@@ -157,10 +172,10 @@ def test_arbitrary_json_never_crashes_the_parsers(value: object) -> None:
 @settings(max_examples=100)
 @given(st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ23456789-", max_size=20))
 def test_enrol_code_normalisation(code: str) -> None:
-    from kiosk.server.service import _code_hash
+    from kiosk.server.enrolment import code_hash
 
-    assert _code_hash(code) == _code_hash(code.lower().replace("-", ""))
-    assert _code_hash(code + "A") != _code_hash(code + "B")
+    assert code_hash(code) == code_hash(code.lower().replace("-", ""))
+    assert code_hash(code + "A") != code_hash(code + "B")
 
 
 ref_values = st.text(max_size=12).filter(lambda x: "\x00" not in x) | st.integers(-(2**62), 2**62)

@@ -1,5 +1,7 @@
-"""Schemathesis against the server's own /openapi.json over real HTTP: no 5xx, every answer
-conforms to the documented schema and status codes, invalid input is refused."""
+"""Schemathesis against the server's own /openapi.json over real HTTP, with every check it
+has (schemathesis.checks.CHECKS: no 5xx, status codes, content types, headers and bodies as
+documented, invalid input refused, valid input accepted, unsupported methods, required
+headers, ...)."""
 
 from __future__ import annotations
 
@@ -13,13 +15,8 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS as REGISTRY
+from schemathesis.checks import load_all_checks
 
 from bench.common import scratch_postgres
 from kiosk.core.clock import FixedClock
@@ -28,13 +25,9 @@ from kiosk.server.service import Server
 from tests.conftest import postgres_url
 from tests.server.conftest import NOW, LiveServer
 
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-]
+load_all_checks()
+CHECKS = REGISTRY.get_all()
+assert len(CHECKS) >= 14, [c.__name__ for c in CHECKS]  # every check schemathesis has
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -99,6 +92,16 @@ CASES = [(m, path, GenerationMode.POSITIVE) for m, path in OPERATIONS] + [
 ]
 
 
+def _has_float(value: object) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_float(v) for v in value)
+    return False
+
+
 @pytest.mark.parametrize(("method", "path", "mode"), CASES)
 def test_api_conforms(
     api_schema: Any,
@@ -109,8 +112,14 @@ def test_api_conforms(
     mode: GenerationMode,
 ) -> None:
     operation = api_schema[path][method]
+    strategy = operation.as_strategy(generation_mode=mode)
+    if mode is GenerationMode.POSITIVE:
+        # JSON Schema counts 278.0 as an integer; the protocol refuses it on purpose (what a
+        # device signs is canonical JSON, where an integer is written 278), so a case with an
+        # integer-valued float is not valid data for this API.
+        strategy = strategy.filter(lambda case: not _has_float(case.body))
 
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=strategy)
     @settings(
         max_examples=30,
         deadline=None,
