@@ -28,6 +28,7 @@ from nacl.signing import SigningKey
 from bench.common import scratch_postgres
 from kiosk.core import accounts as acc
 from kiosk.core.crypto import device_id_for
+from kiosk.core.roles import Bindings
 from kiosk.core.entries import GENESIS_HASH, Entry, Kind, make_entry
 from kiosk.sync import protocol as p
 from kiosk.sync.client import BATCH_SIZE
@@ -72,9 +73,10 @@ class ServerProcess:
             admin.add_merchant(server, "m-1", "Bench shop", "nb")
             for i in range(RESIDENTS):
                 admin.add_resident(server, f"r-{i}", f"Resident {i}", "nb")
-                admin.grant(server, f"r-{i}", 10_000_000, "bench")
+                admin.grant(server, f"r-{i}", 1_000_000, "bench")  # the largest single entry
+            bound = Bindings(merchant_id="m-1")
             self.codes = [
-                server.create_enrol_code("merchant-counter", f"c{i}") for i in range(devices)
+                server.create_enrol_code("merchant-counter", f"c{i}", bound) for i in range(devices)
             ]
             self.verify_key = server.verify_key
         finally:
@@ -180,6 +182,8 @@ def upload_all(url: str, bodies: list[bytes], verify_key: Any) -> int:
             ack = p.Ack.model_validate_json(data)
             if not p.verify_ack(verify_key, ack):
                 raise RuntimeError("bad ack signature")
+            if ack.refused:  # the bench times entries that take effect
+                raise RuntimeError(f"entries refused: {ack.refused[:3]}")
             acked = ack.acked_seq
     finally:
         conn.close()

@@ -44,6 +44,7 @@ class Kind(StrEnum):
     CARD_EVENT = "card_event"
     LOAN = "loan"
     RETURN = "return"
+    REVIEW = "review"  # the back office's decision on a review item (server chain only)
 
 
 MONEY_KINDS = frozenset({Kind.EARN, Kind.SPEND, Kind.REFUND, Kind.SETTLE, Kind.ADJUST, Kind.EXPIRE})

@@ -6,10 +6,13 @@ Every change bumps the change version, so the next delta snapshot carries it.
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+import json
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
 
 from kiosk.core import accounts as acc
-from kiosk.core.entries import Entry, Kind
+from kiosk.core.entries import MONEY_KINDS, Entry, Kind
 from kiosk.server import tables as t
 from kiosk.server.service import Server
 
@@ -223,12 +226,23 @@ def review_items(server: Server, status: str = "open") -> list[dict[str, object]
         return [dict(r) for r in rows]
 
 
-def resolve_review(server: Server, item_id: int, decision: str, staff: str) -> Entry | None:
-    """Close an open review item. ``approved``: the merchant keeps the money (it may be
-    settled). ``reversed``: an adjust entry in the server's chain moves the amount back from
-    the merchant's till to the resident's wallet, with the review id as its reason."""
-    if decision not in ("approved", "reversed"):
-        raise ValueError("decision must be 'approved' or 'reversed'")
+DECISIONS = {
+    "honoured": ("approved", "reversed"),  # an offline spend that took effect over a limit
+    "refused": ("confirmed", "applied"),  # an entry that took no effect
+}
+
+
+def resolve_review(
+    server: Server, item_id: int, decision: str, staff: str, reason: str = ""
+) -> Entry:
+    """Close an open review item with a decision, recorded in the server's own chain.
+
+    Honoured spends: ``approved`` (the merchant keeps the money; it may be settled) or
+    ``reversed`` (an adjust moves the amount from the till back to the wallet). Refused
+    entries: ``confirmed`` (nothing changes) or ``applied`` (the back office makes the
+    entry take effect after all: money as an adjust with the same accounts and amount, an
+    event as a server entry of the same kind and refs, under the same rules). Returns the
+    entry that records the decision."""
     with server.write() as conn:
         version = server.bump(conn)
         item = (
@@ -242,7 +256,17 @@ def resolve_review(server: Server, item_id: int, decision: str, staff: str) -> E
         )
         if item is None:
             raise ValueError(f"no open review item {item_id}")
-        entry = None
+        if decision not in DECISIONS[item["effect"]]:
+            raise ValueError(
+                f"a {item['effect']} item is resolved as {' or '.join(DECISIONS[item['effect']])}"
+            )
+        why = reason.strip() or f"review {item_id} {decision}"
+        refs: dict[str, str | int] = {
+            "review": item_id,
+            "decision": decision,
+            "staff": staff,
+            "reason": why,
+        }
         if decision == "reversed":
             entry = server.append_server_entry(
                 conn,
@@ -251,14 +275,46 @@ def resolve_review(server: Server, item_id: int, decision: str, staff: str) -> E
                 debit=acc.till(item["merchant_id"]),
                 credit=acc.wallet(item["resident_id"]),
                 amount=item["amount"],
-                refs={
-                    "reason": f"review {item_id} reversed",
-                    "staff": staff,
-                    "spend": item["tx_id"],
-                },
+                refs={**refs, "spend": item["tx_id"]},
             )
+        elif decision == "applied":
+            entry = _apply_refused(server, conn, version, item, refs)
+        else:
+            entry = server.append_server_entry(conn, version, Kind.REVIEW, refs=refs)
         conn.execute(
             update(t.review_queue).where(t.review_queue.c.id == item_id).values(status=decision)
         )
-        server.audit(conn, "review_resolved", {"id": item_id, "decision": decision, "staff": staff})
+        server.audit(
+            conn,
+            "review_resolved",
+            {"id": item_id, "decision": decision, "staff": staff, "reason": why},
+        )
     return entry
+
+
+def _apply_refused(
+    server: Server, conn: Connection, version: int, item: Any, refs: dict[str, str | int]
+) -> Entry:
+    """The server's own entry that makes a refused entry take effect after all."""
+    row = (
+        conn.execute(
+            select(t.ledger).where(
+                t.ledger.c.device_id == item["device_id"], t.ledger.c.seq == item["seq"]
+            )
+        )
+        .mappings()
+        .one()
+    )
+    kind = Kind(row["kind"])
+    if kind in MONEY_KINDS:
+        return server.append_server_entry(
+            conn,
+            version,
+            Kind.ADJUST,
+            debit=row["debit"],
+            credit=row["credit"],
+            amount=row["amount"],
+            refs={**refs, "applies": row["tx_id"]},
+        )
+    original: dict[str, str | int] = json.loads(row["refs"])
+    return server.append_server_entry(conn, version, kind, refs={**original, **refs})

@@ -434,6 +434,11 @@ def klusbox_event(st: BatchState, e: Entry) -> Effect:
     return Effect(resident_id=resident_id)
 
 
+def review_decision(st: BatchState, e: Entry) -> Effect:
+    """The back office's decision on a review item (the role table keeps devices out)."""
+    return Effect()
+
+
 KIND_RULES: dict[Kind, Callable[[BatchState, Entry], Effect]] = {
     Kind.EARN: earn,
     Kind.SPEND: spend,
@@ -450,4 +455,5 @@ KIND_RULES: dict[Kind, Callable[[BatchState, Entry], Effect]] = {
     Kind.CARD_EVENT: card_event,
     Kind.LOAN: klusbox_event,
     Kind.RETURN: klusbox_event,
+    Kind.REVIEW: review_decision,
 }
