@@ -223,6 +223,9 @@ def _registry(server: Server, args: argparse.Namespace) -> int:
     except HeitjeError as exc:
         print(f"{exc.code}: {exc.en}", file=sys.stderr)
         return 1
+    except ValueError as exc:
+        print(f"refused: {safe(exc)}", file=sys.stderr)
+        return 1
     print("ok")
     return 0
 

@@ -13,11 +13,23 @@ from sqlalchemy import Connection, insert, select, update
 
 from kiosk.core import accounts as acc
 from kiosk.core.entries import MONEY_KINDS, Entry, Kind
+from kiosk.core.ids import is_ident
 from kiosk.server import tables as t
 from kiosk.server.service import Server
 
 
+def check_ids(*ids: str | None) -> None:
+    """Every id the registry stores follows the one identifier pattern of the wire (ASCII,
+    at most 80 characters), so that every snapshot can always be sent."""
+    for value in ids:
+        if value is not None and not is_ident(value):
+            raise ValueError(
+                f"{value!r} is not a valid id: use A-Z, a-z, 0-9 and . _ : @ -, at most 80"
+            )
+
+
 def add_neighbourhood(server: Server, nid: str, name: str) -> None:
+    check_ids(nid)
     with server.write() as conn:
         server.bump(conn)
         conn.execute(insert(t.neighbourhoods).values(id=nid, name=name))
@@ -31,6 +43,7 @@ def add_resident(
     *,
     card_serial: str | None = None,
 ) -> None:
+    check_ids(resident_id, neighbourhood_id, card_serial)
     with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
@@ -58,6 +71,7 @@ def add_resident(
 
 def add_card(server: Server, serial: str, resident_id: str, *, replaces: str | None = None) -> None:
     """A new card for a resident; the card it replaces (lost, stolen) is revoked."""
+    check_ids(serial, resident_id)
     with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
@@ -80,6 +94,7 @@ def add_card(server: Server, serial: str, resident_id: str, *, replaces: str | N
 
 def add_staff_card(server: Server, serial: str, staff_name: str) -> None:
     """A staff card (inspector, desk volunteer, kiosk staff): inspectors' approvals name one."""
+    check_ids(serial)
     with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
@@ -115,6 +130,7 @@ def set_resident_status(server: Server, resident_id: str, status: str) -> None:
 def add_merchant(
     server: Server, merchant_id: str, name: str, neighbourhood_id: str, *, iban: str | None = None
 ) -> None:
+    check_ids(merchant_id, neighbourhood_id)
     with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
@@ -142,6 +158,7 @@ def add_chore(
     ends_at: int = 2**62,
     klusbox_kind: str | None = None,
 ) -> None:
+    check_ids(chore_id, neighbourhood_id, klusbox_kind)
     with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
@@ -160,6 +177,7 @@ def add_chore(
 
 
 def add_klusbox(server: Server, box_id: str, kind: str, name: str, neighbourhood_id: str) -> None:
+    check_ids(box_id, kind, neighbourhood_id)
     with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
