@@ -42,8 +42,16 @@ def bounds_of(settings: Settings) -> Bounds:
 
 
 def load_state(
-    conn: Connection, settings: Settings, device: DeviceView, entries: list[Entry]
+    conn: Connection,
+    settings: Settings,
+    device: DeviceView,
+    entries: list[Entry],
+    *,
+    with_tx_ids: bool = True,
 ) -> BatchState:
+    """`with_tx_ids`: also read which of the entries' tx_ids this device already used. The
+    batch path skips that lookup (a device's tx_ids are random: a repeat is a rogue's or a
+    bug's) and relies on the unique index, then comes back here with it (ingest.py)."""
     st = BatchState(
         role=device.role,
         bindings=device.bindings,
@@ -131,7 +139,7 @@ def load_state(
         ):
             st.klusboxes[bid] = nb
     # This device's tx_ids that already took effect (tx_id is unique per device).
-    for part in _chunks(e.tx_id for e in entries):
+    for part in _chunks(e.tx_id for e in entries) if with_tx_ids else []:
         st.applied_tx_ids.update(
             conn.execute(
                 select(L.tx_id).where(

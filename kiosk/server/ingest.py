@@ -264,9 +264,83 @@ def apply_entries(
     batch_signature: str,
 ) -> Outcome:
     """Each entry's effect (kiosk.server.rules), then the rows, in the caller's
-    transaction: few statements, each over many rows."""
+    transaction: few statements, each over many rows.
+
+    A tx_id this device already used is found by the unique index, not by a lookup per
+    batch: the ledger rows go in under a savepoint, and on that one conflict the batch is
+    decided again with the device's used tx_ids read (so the repeat is stored refused)."""
+    batch_id = conn.execute(
+        insert(t.batches)
+        .values(
+            device_id=device.id,
+            first_seq=checked[0].wire.seq,
+            last_seq=checked[-1].wire.seq,
+            applied=0,
+            received_at=core.now(),
+            signature=batch_signature,
+        )
+        .returning(t.batches.c.id)
+    ).scalar_one()
+    try:
+        with conn.begin_nested():
+            st, decided = _decide_all(core, conn, device, checked, batch_id, with_tx_ids=False)
+    except Exception as exc:  # the driver's unique violation (COPY) or SQLAlchemy's
+        text = str(exc)  # PostgreSQL names the index; SQLite its columns
+        if "uq_ledger_device_tx" not in text and "ledger.device_id, ledger.tx_id" not in text:
+            raise
+        st, decided = _decide_all(core, conn, device, checked, batch_id, with_tx_ids=True)
+    conn.execute(
+        update(t.batches)
+        .where(t.batches.c.id == batch_id)
+        .values(applied=len(checked) - len(decided.refused))
+    )
+    deltas, reviews = decided.deltas, decided.reviews
+    _write_balances(conn, deltas, version)
+    _write_claims(conn, st, version)
+    _write_flags(conn, st, deltas, version)
+    if reviews:
+        insert_many(conn, t.review_queue, reviews)
+        for r in reviews:
+            core.audit(
+                conn,
+                "review",
+                {
+                    "tx_id": r["tx_id"],
+                    "seq": r["seq"],
+                    "reason": r["reason"],
+                    "effect": r["effect"],
+                    "amount": r["amount"],
+                },
+                device_id=device.id,
+            )
+    last = checked[-1].wire
+    conn.execute(
+        update(t.devices)
+        .where(t.devices.c.id == device.id)
+        .values(head_seq=last.seq, head_hash=last.entry_hash)
+    )
+    return Outcome(refused=decided.refused, review_seqs=[r["seq"] for r in reviews])
+
+
+@dataclass
+class _Decided:
+    deltas: dict[str, int]
+    reviews: list[dict[str, Any]]
+    refused: list[RefusedEntry]
+
+
+def _decide_all(
+    core: ServerCore,
+    conn: Connection,
+    device: DeviceView,
+    checked: list[Checked],
+    batch_id: int,
+    *,
+    with_tx_ids: bool,
+) -> tuple[BatchState, _Decided]:
+    """Decide every entry and insert the ledger rows (nothing else is written here)."""
     known = [c.entry for c in checked if c.entry is not None and c.refusal is None]
-    st = load_state(conn, core.settings, device, known)
+    st = load_state(conn, core.settings, device, known, with_tx_ids=with_tx_ids)
     now = core.now()
     rows: list[dict[str, Any]] = []
     reviews: list[dict[str, Any]] = []
@@ -316,48 +390,11 @@ def apply_entries(
                 "overdraft": effect.overdraft if effect else 0,
                 "status": "applied" if effect else "refused",
                 "refusal": None if effect else refusal[0] if refusal else None,
+                "batch_id": batch_id,
             }
         )
-    batch_id = conn.execute(
-        insert(t.batches)
-        .values(
-            device_id=device.id,
-            first_seq=checked[0].wire.seq,
-            last_seq=checked[-1].wire.seq,
-            applied=len(checked) - len(refused),
-            received_at=now,
-            signature=batch_signature,
-        )
-        .returning(t.batches.c.id)
-    ).scalar_one()
-    for r in rows:
-        r["batch_id"] = batch_id
     insert_many(conn, t.ledger, rows)
-    _write_balances(conn, deltas, version)
-    _write_claims(conn, st, version)
-    _write_flags(conn, st, deltas, version)
-    if reviews:
-        insert_many(conn, t.review_queue, reviews)
-        for r in reviews:
-            core.audit(
-                conn,
-                "review",
-                {
-                    "tx_id": r["tx_id"],
-                    "seq": r["seq"],
-                    "reason": r["reason"],
-                    "effect": r["effect"],
-                    "amount": r["amount"],
-                },
-                device_id=device.id,
-            )
-    last = checked[-1].wire
-    conn.execute(
-        update(t.devices)
-        .where(t.devices.c.id == device.id)
-        .values(head_seq=last.seq, head_hash=last.entry_hash)
-    )
-    return Outcome(refused=refused, review_seqs=[r["seq"] for r in reviews])
+    return st, _Decided(deltas, reviews, refused)
 
 
 def _review(w: WireEntry, now: int, reason: str, detail: str, effect: str) -> dict[str, Any]:
