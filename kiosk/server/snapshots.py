@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nacl.exceptions import BadSignatureError
-from sqlalchemy import Connection, String, delete, func, insert, literal, select
+from sqlalchemy import Connection, String, delete, func, insert, literal, select, true
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.core import accounts as acc
@@ -117,9 +117,21 @@ def _view(conn: Connection, device: DeviceView, floor: int) -> dict[str, Any]:
     areas = sorted(device.bindings.neighbourhoods)
     R, C, B = t.residents.c, t.cards.c, t.balances.c
     named = role in _NAMED_ROLES
-    residents_q = select(t.residents).where(R.version > floor).order_by(R.id)
-    if named:
-        residents_q = residents_q.where(R.neighbourhood_id.in_(areas))
+    # Which residents and cards this role may know of at all: the same filters serve the
+    # rows and the (always whole) revocation lists.
+    resident_scope = R.neighbourhood_id.in_(areas) if named else true()
+    area_residents = select(R.id).where(R.neighbourhood_id.in_(areas))
+    if role == roles.MERCHANT_COUNTER:
+        card_scope = C.kind == "resident"
+    elif role == roles.RESIDENT_KIOSK:
+        card_scope = (C.kind == "resident") & C.resident_id.in_(area_residents)
+    elif role == roles.KLUSBOX_DESK:
+        card_scope = (C.kind == "staff") | (
+            (C.kind == "resident") & C.resident_id.in_(area_residents)
+        )
+    else:
+        card_scope = C.kind == "staff"
+    residents_q = select(t.residents).where(R.version > floor, resident_scope).order_by(R.id)
     residents = [
         ResidentRow(
             id=r["id"],
@@ -130,18 +142,7 @@ def _view(conn: Connection, device: DeviceView, floor: int) -> dict[str, Any]:
         )
         for r in conn.execute(residents_q).mappings()
     ]
-    cards_q = select(t.cards).where(C.version > floor).order_by(C.serial)
-    area_residents = select(R.id).where(R.neighbourhood_id.in_(areas))
-    if role == roles.MERCHANT_COUNTER:
-        cards_q = cards_q.where(C.kind == "resident")
-    elif role == roles.RESIDENT_KIOSK:
-        cards_q = cards_q.where(C.kind == "resident", C.resident_id.in_(area_residents))
-    elif role == roles.KLUSBOX_DESK:
-        cards_q = cards_q.where(
-            (C.kind == "staff") | ((C.kind == "resident") & C.resident_id.in_(area_residents))
-        )
-    else:
-        cards_q = cards_q.where(C.kind == "staff")
+    cards_q = select(t.cards).where(C.version > floor, card_scope).order_by(C.serial)
     cards = [
         CardRow(
             serial=r["serial"],
@@ -205,12 +206,17 @@ def _view(conn: Connection, device: DeviceView, floor: int) -> dict[str, Any]:
                 .order_by(t.klusboxes.c.id)
             ).mappings()
         ]
-    # Revocation lists are always whole: small, and a device simply replaces them.
+    # Revocation lists are always whole (small; a device simply replaces them), within the
+    # role's scope: a kiosk need not know who is blocked in another neighbourhood.
     revoked_cards = list(
-        conn.execute(select(C.serial).where(C.status == "revoked").order_by(C.serial)).scalars()
+        conn.execute(
+            select(C.serial).where(C.status == "revoked", card_scope).order_by(C.serial)
+        ).scalars()
     )
     revoked_residents = list(
-        conn.execute(select(R.id).where(R.status != "active").order_by(R.id)).scalars()
+        conn.execute(
+            select(R.id).where(R.status != "active", resident_scope).order_by(R.id)
+        ).scalars()
     )
     revoked_devices = list(
         conn.execute(

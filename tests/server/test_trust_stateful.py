@@ -20,14 +20,17 @@ counter, so examples do not meet except through the shared shops and the seed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Flaky
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -68,6 +71,37 @@ ODD_IDS = [
     "\u202egnp.exe",
     "𝟙",
 ]
+
+
+# What an honest entry may be refused for: another device got there first.
+FIRST_COME = {
+    p.CLAIM_ALREADY_DECIDED,
+    p.CLAIM_REJECTED,
+    p.CLAIM_ALREADY_REWARDED,
+    p.CLAIM_NOT_APPROVED,
+    p.CLAIM_EXISTS,
+    p.CHORE_FULL,
+    p.REFUND_WITHOUT_SPEND,
+}
+F = TypeVar("F", bound=Callable[..., Any])
+FIRST_FAILURE: list[str] = []
+
+
+def recorded(f: F) -> F:
+    """Keep the first failure of a run. The server keeps its state, so when Hypothesis plays
+    a failing example again it may go another way and report only a Flaky error; run_machine
+    then shows this failure instead."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except Exception:
+            if not FIRST_FAILURE:
+                FIRST_FAILURE.append(traceback.format_exc())
+            raise
+
+    return cast(F, wrapper)
 
 
 @dataclass
@@ -127,18 +161,18 @@ class TrustMachine(RuleBasedStateMachine):
         # the honest counter's shop is new too: its till starts at zero in every example
         self.shop = f"{x}-m"
         admin.add_merchant(srv, self.shop, f"Winkel {x}", "nb-1")
-        self.counter = Dev(live.enrol("merchant-counter", "eerlijk", merchant=self.shop), "", True)
-        self.kiosk = Dev(live.enrol("resident-kiosk", "eerlijk"), "", True)
-        self.desk = Dev(live.enrol("klusbox-desk", "eerlijk"), "", True)
-        self.inspector = Dev(live.enrol("inspector", "eerlijk"), "", True)
-        for d in self.honest:
-            d.role = d.sim.cert.role
+        counter = live.enrol(roles.MERCHANT_COUNTER, "eerlijk", merchant=self.shop)
+        self.counter = Dev(counter, roles.MERCHANT_COUNTER, True)
+        self.kiosk = Dev(live.enrol(roles.RESIDENT_KIOSK, "eerlijk"), roles.RESIDENT_KIOSK, True)
+        self.desk = Dev(live.enrol(roles.KLUSBOX_DESK, "eerlijk"), roles.KLUSBOX_DESK, True)
+        self.inspector = Dev(live.enrol(roles.INSPECTOR, "eerlijk"), roles.INSPECTOR, True)
         self.rogues: list[Dev] = []
         self.claim_seq = itertools.count(1)
         self.claims: dict[str, str] = {}  # signed up on the server -> resident
         self.claim_pool: list[str] = []  # every claim id anybody named
         self.decided: set[str] = set()  # claims the honest inspector signed a decision on
         self.approved: list[str] = []  # approved by the honest inspector, not yet earned by it
+        self.earned: set[str] = set()  # claims the honest inspector signed an earn for
         self.spends: dict[str, list[Any]] = {}  # honest spends that took effect: tx -> [rid, left]
         self.tx_pool: list[str] = []  # every tx_id signed so far
         self.limits = self.counter.sim.cert.limits
@@ -158,22 +192,24 @@ class TrustMachine(RuleBasedStateMachine):
     # -- the devices -------------------------------------------------------------------------
 
     @initialize(
+        shop=st.sampled_from(["the honest shop", "m-2"]),
         rogues=st.lists(
             st.tuples(
                 st.sampled_from(roles.DEVICE_ROLES),
                 st.sampled_from(["the honest shop", "m-2"]),
                 st.sampled_from([("nb-1",), ("nb-2",), ("nb-1", "nb-2")]),
             ),
-            min_size=1,
-            max_size=3,
-        )
+            max_size=2,
+        ),
     )
-    def enrol_rogues(self, rogues: list[tuple[str, str, tuple[str, ...]]]) -> None:
-        for role, merchant, areas in rogues:
+    @recorded
+    def enrol_rogues(self, shop: str, rogues: list[tuple[str, str, tuple[str, ...]]]) -> None:
+        """A rogue counter (money is what rogues are after), and up to two more of any role."""
+        for role, merchant, areas in [(roles.MERCHANT_COUNTER, shop, ()), *rogues]:
             if role in (roles.RESIDENT_KIOSK, roles.KLUSBOX_DESK):
                 areas = areas[:1]
-            shop = self.shop if merchant == "the honest shop" else merchant
-            sim = self.live.enrol(role, "schurk", merchant=shop, neighbourhoods=areas)
+            bound = self.shop if merchant == "the honest shop" else merchant
+            sim = self.live.enrol(role, "schurk", merchant=bound, neighbourhoods=areas)
             self.rogues.append(Dev(sim, role, False))
 
     # -- honest entries (what their role may sign, as the device's own check allows) ------------
@@ -196,6 +232,7 @@ class TrustMachine(RuleBasedStateMachine):
                 self.rogue_batch(dev, data)
 
     @rule(data=st.data())
+    @recorded
     def honest_spend(self, data: st.DataObject) -> None:
         rid = data.draw(st.sampled_from(sorted(self.residents)))
         amount = data.draw(st.integers(1, self.limits.per_tx_cap))
@@ -212,6 +249,7 @@ class TrustMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     @precondition(lambda self: any(left > 0 for _, left in self.spends.values()))
+    @recorded
     def honest_refund(self, data: st.DataObject) -> None:
         # in the order they were made: tx_ids are random, sorting them would make the
         # example depend on more than Hypothesis' choices
@@ -230,6 +268,7 @@ class TrustMachine(RuleBasedStateMachine):
         )
 
     @rule(data=st.data())
+    @recorded
     def honest_signup(self, data: st.DataObject) -> None:
         rid = data.draw(st.sampled_from([r for r, nb in self.residents.items() if nb == "nb-1"]))
         claim = f"{self.x}-cl{next(self.claim_seq)}"
@@ -239,6 +278,7 @@ class TrustMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     @precondition(lambda self: bool(self.claims))
+    @recorded
     def honest_claim_step(self, data: st.DataObject) -> None:
         dev = data.draw(st.sampled_from([self.kiosk, self.desk]))
         kinds = sorted(
@@ -249,6 +289,7 @@ class TrustMachine(RuleBasedStateMachine):
         self.honest_add(data, dev, kind, refs={"claim": claim})
 
     @rule(data=st.data())
+    @recorded
     def honest_card_or_klusbox(self, data: st.DataObject) -> None:
         near = [r for r, nb in self.residents.items() if nb == "nb-1"]
         rid = data.draw(st.sampled_from(near))
@@ -263,18 +304,26 @@ class TrustMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), approve=st.booleans())
     @precondition(lambda self: bool(self.claims))
+    @recorded
     def honest_decide(self, data: st.DataObject, approve: bool) -> None:
         open_ = sorted(set(self.claims) - self.decided)
         claim = data.draw(st.sampled_from(open_ or sorted(self.claims)))
         self.decided.add(claim)
         kind = Kind.APPROVAL if approve else Kind.REJECTION
         self.honest_add(data, self.inspector, kind, refs={"claim": claim, "inspector": "S-0001"})
+        if approve and data.draw(st.booleans()):  # the earn right away (maybe the same batch)
+            self.earn_for(data, claim)
 
     @rule(data=st.data())
     @precondition(lambda self: bool(self.approved))
+    @recorded
     def honest_earn(self, data: st.DataObject) -> None:
         claim = data.draw(st.sampled_from(self.approved))
         self.approved.remove(claim)
+        self.earn_for(data, claim)
+
+    def earn_for(self, data: st.DataObject, claim: str) -> None:
+        self.earned.add(claim)
         self.honest_add(
             data,
             self.inspector,
@@ -327,10 +376,11 @@ class TrustMachine(RuleBasedStateMachine):
         )
 
     def amounts(self) -> st.SearchStrategy[int]:
-        edges = [0, 1, -1, REWARD, self.max_entry, self.max_entry + 1, 2**62, -(2**62)]
+        edges = [0, 1, -1, REWARD, self.max_entry, self.max_entry + 1, 2**61, 2**62, -(2**62)]
         return st.one_of(
             st.integers(1, self.limits.per_tx_cap),
             st.sampled_from(edges),
+            st.sampled_from([self.max_entry, self.max_entry + 1, 2**62 - 1, 2**62]),
             st.integers(-(2**62), 2**62),
         )
 
@@ -345,7 +395,9 @@ class TrustMachine(RuleBasedStateMachine):
             return "0"
         return f"{self.x}-tx{next(IDS)}"
 
-    def rogue_add(self, dev: Dev, data: st.DataObject, kind: str, **body: Any) -> None:
+    def rogue_add(
+        self, dev: Dev, data: st.DataObject, kind: str, *, sync: bool = True, **body: Any
+    ) -> None:
         wall = data.draw(
             st.one_of(
                 st.just(NOW),
@@ -355,13 +407,14 @@ class TrustMachine(RuleBasedStateMachine):
         )
         entry = forge(dev.sim, kind, tx_id=self.tx_id(dev, data), wall_time=wall, **body)
         self.tx_pool.append(entry.tx_id)
-        for key in ("claim",):
-            value = entry.refs.get(key)
-            if isinstance(value, str):
-                self.claim_pool.append(value)
-        self.maybe_sync(dev, data)
+        claim = entry.refs.get("claim")
+        if isinstance(claim, str):
+            self.claim_pool.append(claim)
+        if sync:
+            self.maybe_sync(dev, data)
 
     @rule(data=st.data())
+    @recorded
     def rogue_anything(self, data: st.DataObject) -> None:
         dev = data.draw(st.sampled_from(self.rogues))
         for _ in range(data.draw(st.integers(1, 3))):
@@ -371,7 +424,14 @@ class TrustMachine(RuleBasedStateMachine):
         """Mostly the right shape for its kind, with any accounts, amount and refs of that
         shape (so the rules, not only the shape check, get to judge it); now and then
         anything at all, or one ref swapped for an odd identifier."""
-        kind = data.draw(st.sampled_from([k.value for k in Kind] + ["bogus_kind"]))
+        # half the time a kind its role may sign (cheating inside its role), else any kind
+        own_kinds = sorted(k.value for k in roles.ROLE_KINDS[dev.role])
+        kind = data.draw(
+            st.one_of(
+                st.sampled_from(own_kinds),
+                st.sampled_from([k.value for k in Kind] + ["bogus_kind"]),
+            )
+        )
         if kind == "bogus_kind" or data.draw(st.integers(0, 5)) == 0:
             ref_values = st.one_of(
                 self.ids(),
@@ -387,16 +447,20 @@ class TrustMachine(RuleBasedStateMachine):
                 ),
             }
         else:
-            body = self.shaped(Kind(kind), data)
+            body = self.shaped(dev, Kind(kind), data)
         if body["refs"] and data.draw(st.integers(0, 5)) == 0:
             key = data.draw(st.sampled_from(sorted(body["refs"])))
             body["refs"][key] = data.draw(st.sampled_from(ODD_IDS))
         self.rogue_add(dev, data, kind, **body)
 
-    def shaped(self, kind: Kind, data: st.DataObject) -> dict[str, Any]:
-        """Accounts of the right kinds and the refs the kind names, drawn from everything."""
+    def shaped(self, dev: Dev, kind: Kind, data: st.DataObject) -> dict[str, Any]:
+        """Accounts of the right kinds and the refs the kind names, drawn from everything
+        (a counter's own till most often)."""
         wallets = [acc.wallet(r) for r in (*self.residents, "r-1", "r-3", "nobody")]
         tills = [acc.till(m) for m in (self.shop, "m-1", "m-2", "m-9")]
+        own = dev.sim.cert.bindings.merchant_id
+        if own:
+            tills = [acc.till(own)] * 4 + tills
         pick = {
             "wallet": wallets,
             "till": tills,
@@ -425,6 +489,8 @@ class TrustMachine(RuleBasedStateMachine):
             "inspector": st.sampled_from(["S-0001", "C-0001", "nobody"]),
             "reason": st.sampled_from(["", "correctie", "waarom niet"]),
             "event": st.just("pin_set"),
+            "decision": st.sampled_from(["confirmed", "applied", "approved", "reversed"]),
+            "staff": st.sampled_from(["S-0001", "nobody"]),
         }
         ref_keys = {
             Kind.EARN: ["claim"],
@@ -442,7 +508,8 @@ class TrustMachine(RuleBasedStateMachine):
             Kind.CARD_EVENT: ["card", "event"],
             Kind.LOAN: ["klusbox", "resident"],
             Kind.RETURN: ["klusbox", "resident"],
-        }[kind]
+            Kind.REVIEW: ["decision", "staff", "reason"],
+        }.get(kind, ["claim"])
         refs = {key: data.draw(values[key]) for key in ref_keys}
         if kind not in flows:
             return {"debit": None, "credit": None, "amount": 0, "refs": refs}
@@ -458,7 +525,36 @@ class TrustMachine(RuleBasedStateMachine):
         return f"{self.x}-rc{next(IDS)}"
 
     @rule(data=st.data())
+    @recorded
+    def rogue_big_money(self, data: st.DataObject) -> None:
+        """Amounts past the bounds (up to 2**62, two in one batch), into the rogue's own till
+        if it has one: refused before any arithmetic, never a 500, never a float."""
+        dev = data.draw(st.sampled_from(self.rogues))
+        own = dev.sim.cert.bindings.merchant_id
+        till = acc.till(own) if own else acc.till(self.shop)
+        big = st.sampled_from([self.max_entry + 1, 2**61, 2**62 - 1, 2**62])
+        for _ in range(data.draw(st.integers(1, 2))):
+            rid = data.draw(st.sampled_from(sorted(self.residents)))
+            kind, debit, credit = data.draw(
+                st.sampled_from(
+                    [
+                        ("spend", acc.wallet(rid), till),
+                        ("refund", till, acc.wallet(rid)),
+                        ("earn", acc.ISSUANCE, acc.wallet(rid)),
+                        ("adjust", acc.ISSUANCE, till),
+                    ]
+                )
+            )
+            amount = data.draw(st.one_of(big, st.just(self.max_entry)))
+            refs = {"merchant": acc.owner_of(till), "resident": rid, "reason": "veel"}
+            self.rogue_add(
+                dev, data, kind, sync=False, debit=debit, credit=credit, amount=amount, refs=refs
+            )
+        self.send(dev, dev.sent + 1, len(dev.sim.entries))
+
+    @rule(data=st.data())
     @precondition(lambda self: bool(self.claim_pool))
+    @recorded
     def rogue_claim_money(self, data: st.DataObject) -> None:
         """Approvals and earns for other devices' claims, into any wallet."""
         dev = data.draw(st.sampled_from(self.rogues))
@@ -538,13 +634,14 @@ class TrustMachine(RuleBasedStateMachine):
         claim = e.refs.get("claim")
         if dev is self.kiosk and e.kind is Kind.CLAIM_SIGNUP:
             self.claims[str(claim)] = str(e.refs["resident"])
-        elif dev is self.inspector and e.kind is Kind.APPROVAL:
+        elif dev is self.inspector and e.kind is Kind.APPROVAL and claim not in self.earned:
             self.approved.append(str(claim))
         elif dev is self.counter and e.kind is Kind.SPEND:
             self.spends[e.tx_id] = [acc.owner_of(str(e.debit)), e.amount]
 
     @rule(data=st.data())
     @precondition(lambda self: any(d.unsent for d in self.honest))
+    @recorded
     def honest_sync(self, data: st.DataObject) -> None:
         self.sync(data.draw(st.sampled_from([d for d in self.honest if d.unsent])), data)
 
@@ -560,11 +657,14 @@ class TrustMachine(RuleBasedStateMachine):
             e = dev.sim.entries[seq - 1]
             if e.kind is Kind.SPEND:  # honest spends within the rules always take effect
                 assert seq not in dev.codes, (e, dev.codes[seq])
-            if e.kind is Kind.REFUND and seq in dev.codes:  # a rogue refunded that spend first
-                assert dev.codes[seq] == p.REFUND_WITHOUT_SPEND
+            # Anything else of an honest device is refused only for what another device
+            # did first (decided, rewarded or filled up a claim or chore, refunded a spend).
+            if seq in dev.codes:
+                assert dev.codes[seq] in FIRST_COME, (e, dev.codes[seq])
 
     @rule(data=st.data())
     @precondition(lambda self: any(d.sim.entries for d in self.rogues))
+    @recorded
     def rogue_send(self, data: st.DataObject) -> None:
         self.rogue_batch(
             data.draw(st.sampled_from([d for d in self.rogues if d.sim.entries])), data
@@ -579,6 +679,7 @@ class TrustMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     @precondition(lambda self: any(d.acks for d in self.everyone))
+    @recorded
     def resend(self, data: st.DataObject) -> None:
         dev = data.draw(st.sampled_from([d for d in self.everyone if d.acks]))
         batch, first = data.draw(st.sampled_from(dev.acks))
@@ -593,7 +694,8 @@ class TrustMachine(RuleBasedStateMachine):
             first.head_hash,
             first.refused,
         )
-        # what the server expects next: the same, unless the device sent more since
+        # what the server expects next: the same as then for the device's last batch; for
+        # an older one, what it expects now
         assert again.next_seq == dev.sent + 1
         if first.acked_seq == dev.sent:
             assert again.next_seq == first.next_seq
@@ -602,6 +704,7 @@ class TrustMachine(RuleBasedStateMachine):
     # -- invariants -------------------------------------------------------------------------------
 
     @invariant()
+    @recorded
     def money_is_whole_zero_sum_and_bounded(self) -> None:
         engine = self.live.server.engine
         with engine.connect() as conn:
@@ -619,6 +722,7 @@ class TrustMachine(RuleBasedStateMachine):
             assert abs(b) <= limit, (account, b)
 
     @invariant()
+    @recorded
     def balances_are_what_the_applied_entries_add_up_to(self) -> None:
         L = t.ledger.c
         applied = (L.status == "applied", L.debit.is_not(None), L.credit.is_not(None))
@@ -633,6 +737,7 @@ class TrustMachine(RuleBasedStateMachine):
         assert {a: b for a, b in got.items() if b} == {a: b for a, b in want.items() if b}
 
     @invariant()
+    @recorded
     def every_refused_entry_waits_in_the_review_queue(self) -> None:
         L, Q = t.ledger.c, t.review_queue.c
         with self.live.server.engine.connect() as conn:
@@ -649,6 +754,7 @@ class TrustMachine(RuleBasedStateMachine):
         assert refused == queued
 
     @invariant()
+    @recorded
     def no_honest_chain_is_stuck(self) -> None:
         with self.live.server.engine.connect() as conn:
             heads = dict(
@@ -660,22 +766,30 @@ class TrustMachine(RuleBasedStateMachine):
             )
         for d in self.everyone:
             assert heads[d.id] == d.sent, d.role
-            assert d.honest is False or set(d.codes) <= set(range(1, d.sent + 1))
 
 
 def run_machine(live: LiveServer, *, examples: int, steps: int) -> None:
     live.seed()
-    machine = type("Trust", (TrustMachine,), {"live": live})
-    run_state_machine_as_test(
-        cast(Callable[[], RuleBasedStateMachine], machine),
-        settings=settings(
-            max_examples=examples,
-            stateful_step_count=steps,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        ),
-    )
+    machine: type[RuleBasedStateMachine] = type("Trust", (TrustMachine,), {"live": live})
+    FIRST_FAILURE.clear()
+    try:
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=examples,
+                stateful_step_count=steps,
+                deadline=None,
+                # No shrinking: the server's state outlives each example (nothing is reset),
+                # so a shorter replay is not the same example; the failing steps are printed.
+                phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+            ),
+        )
+    except Flaky as exc:
+        if not FIRST_FAILURE:
+            raise
+        raise AssertionError("the first failure of this run:\n" + FIRST_FAILURE[0]) from exc
 
 
 def test_honest_devices_are_never_stuck_and_money_stays_whole(live: LiveServer) -> None:
-    run_machine(live, examples=12, steps=30)
+    run_machine(live, examples=15, steps=40)
