@@ -113,6 +113,7 @@ class BatchState:
     exposure_day: dict[str, int] = field(default_factory=dict)  # this device's overdrafts
     overdraft_day: dict[tuple[str, str], int] = field(default_factory=dict)  # all devices'
     claims_changed: set[str] = field(default_factory=set)
+    known_accounts: set[str] = field(default_factory=set)  # checked once per batch
 
     @property
     def is_server(self) -> bool:
@@ -150,8 +151,9 @@ def decide(st: BatchState, e: Entry) -> Effect:
     except roles.RoleError as exc:
         raise Refused(exc.code, exc.en) from exc
     for account in (e.debit, e.credit):
-        if account is not None:
+        if account is not None and account not in st.known_accounts:
             _known_account(st, account)
+            st.known_accounts.add(account)
     if e.debit is not None and e.credit is not None:
         _check_bounds(st, e)
     effect = KIND_RULES[e.kind](st, e)
