@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kiosk.server import backoffice
 from kiosk.server.config import Settings
 from kiosk.server.errors import MESSAGES, Refusal
 from kiosk.server.service import Server
@@ -90,7 +91,11 @@ class BodyLimit:
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": body})
@@ -128,7 +133,11 @@ def create_app(settings: Settings | None = None, server: Server | None = None) -
         # Never plain text, never a stack trace to the caller; the log has the details.
         log.error("unexpected error", exc_info=exc)
         status, body = _error_json(p.INTERNAL_ERROR)
-        return JSONResponse(status_code=status, content=json.loads(body))
+        # uvicorn drops the connection after an unhandled error: say so, so a keep-alive
+        # client opens a new one instead of finding this one reset.
+        return JSONResponse(
+            status_code=status, content=json.loads(body), headers={"connection": "close"}
+        )
 
     @app.exception_handler(Refusal)
     async def _refusal(_request: Request, exc: Refusal) -> JSONResponse:
@@ -240,6 +249,7 @@ def create_app(settings: Settings | None = None, server: Server | None = None) -
         """What the server holds of a device's chain, as a signed ack (status 'head')."""
         return srv.head(device_id)
 
+    backoffice.mount(app, srv)  # the back office's pages below /office
     return app
 
 

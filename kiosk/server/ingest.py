@@ -26,7 +26,15 @@ from sqlalchemy import Connection, insert, select, update
 
 from kiosk.core import accounts as acc
 from kiosk.core.crypto import VerifyKey
-from kiosk.core.entries import ENTRY_DOMAIN, Entry, EntryError, Kind, check_shape, make_entry
+from kiosk.core.entries import (
+    ENTRY_DOMAIN,
+    FORMAT_VERSION,
+    Entry,
+    EntryError,
+    Kind,
+    check_shape,
+    make_entry,
+)
 from kiosk.core.errors import HeitjeError
 from kiosk.server import tables as t
 from kiosk.server.batch_state import load_state
@@ -115,7 +123,10 @@ def authenticate(
 
 
 def _judge_alone(wire: WireEntry, latest: int, floor: int) -> Checked:
-    """What an authentic entry shows on its own: a known kind, its shape, its date."""
+    """What an authentic entry shows on its own: its format version, a known kind, its
+    shape, its date."""
+    if wire.v != FORMAT_VERSION:
+        return Checked(wire, None, (p.ENTRY_MALFORMED, f"unknown format version {wire.v}"))
     try:
         kind = Kind(wire.kind)
     except ValueError:

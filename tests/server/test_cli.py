@@ -84,8 +84,8 @@ def test_commands_and_a_real_server_process(tmp_path: Path) -> None:
         ("--role", "merchant-counter", "--name", "Bakker"),
         ("--role", "merchant-counter", "--name", "Bakker", "--merchant", "m-404"),
     ):
-        out = run(data, "devices", "enrol-code", *bad)
-        assert out.returncode == 2 and "enrol-code:" in out.stderr, (bad, out.stderr)
+        failed = run(data, "devices", "enrol-code", *bad)
+        assert failed.returncode == 2 and "enrol-code:" in failed.stderr, (bad, failed.stderr)
     out = cli(
         data, "devices", "enrol-code", "--role", "merchant-counter", "--name", "Bakker",
         "--merchant", "m-1",

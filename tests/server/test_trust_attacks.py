@@ -200,12 +200,11 @@ def test_an_earn_of_more_or_less_than_the_reward(kit: Kit) -> None:
     insp = kit.enrol(INSPECTOR)
     wrong = [earn(insp, "cl-1", amount=a) for a in (1501, 1499, 1, 21_000)]
     huge = earn(insp, "cl-1", amount=2**62)
-    right = earn(insp, "cl-1")
+    earn(insp, "cl-1")  # the reward, exactly: takes effect
     assert kit.refused(insp) == {
         **{e.seq: p.EARN_AMOUNT_WRONG for e in wrong},
         huge.seq: p.AMOUNT_OUT_OF_BOUNDS,
     }
-    assert right.seq not in kit.batches[-1][1].refused
     assert wallet(kit, "r-1") == START + 1500
     kit.after(insp)
 
@@ -520,7 +519,7 @@ def test_no_snapshot_without_enrolment(kit: Kit) -> None:
         stranger, device_id_for(stranger.verify_key), None, NOW, secrets.token_hex(16)
     )
     r = live.http.get("/v1/snapshot", headers=headers)
-    assert r.status_code in (401, 403)
+    assert r.status_code == 403
     assert p.ErrorBody.model_validate(r.json()).code == p.UNKNOWN_DEVICE
     assert not [word for word in personal if word in r.text]
     kit.after(kit.enrol(COUNTER, merchant="m-1"))
