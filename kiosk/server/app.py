@@ -17,7 +17,6 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kiosk.server import backoffice
 from kiosk.server.config import Settings
 from kiosk.server.errors import MESSAGES, Refusal
 from kiosk.server.service import Server
@@ -249,7 +248,6 @@ def create_app(settings: Settings | None = None, server: Server | None = None) -
         """What the server holds of a device's chain, as a signed ack (status 'head')."""
         return srv.head(device_id)
 
-    backoffice.mount(app, srv)  # the back office's pages below /office
     return app
 
 
