@@ -28,8 +28,8 @@ from nacl.signing import SigningKey
 from bench.common import scratch_postgres
 from kiosk.core import accounts as acc
 from kiosk.core.crypto import device_id_for
-from kiosk.core.roles import Bindings
 from kiosk.core.entries import GENESIS_HASH, Entry, Kind, make_entry
+from kiosk.core.roles import Bindings
 from kiosk.sync import protocol as p
 from kiosk.sync.client import BATCH_SIZE
 
