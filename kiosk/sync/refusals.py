@@ -44,6 +44,7 @@ KIND_WORDS: Final[dict[Kind, Words]] = {
     Kind.CARD_EVENT: Words("Wijziging van de pas", "Card change"),
     Kind.LOAN: Words("Uitlenen van een klusbox", "Klusbox loan"),
     Kind.RETURN: Words("Terugbrengen van een klusbox", "Klusbox return"),
+    Kind.REVIEW: Words("Besluit van de gemeente", "Decision of the municipality"),
 }
 
 # Why, as the end of the sentence: every business-rule code and every review reason.
