@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 __all__ = [
     "DEFAULT_VERSION_TABLE",
     "MIGRATION_LOCK",
+    "READ_ONLY",
     "alembic_config",
     "current_revision",
     "head_revision",
@@ -40,6 +41,9 @@ __all__ = [
 ]
 
 DEFAULT_VERSION_TABLE = "alembic_version"
+# Execution option: `engine.connect().execution_options(**{READ_ONLY: True})` for a connection
+# that only reads (SQLite: deferred BEGIN instead of BEGIN IMMEDIATE).
+READ_ONLY = "heitje_read_only"
 MIGRATION_LOCK = 0x6865_6974  # "heit": the PostgreSQL advisory lock key for migrations
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -122,8 +126,11 @@ def _install_sqlite_hooks(engine: Engine, pragmas: tuple[str, ...]) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # Straight on the DBAPI connection: this runs once per payment.
-        _dbapi(conn).execute("BEGIN IMMEDIATE")
+        # Straight on the DBAPI connection: this runs once per payment. A connection opened
+        # with READ_ONLY begins deferred: in WAL mode its reads never wait for a writer, nor
+        # hold one up (the device's screens read while the counter writes and sync runs).
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        _dbapi(conn).execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _dbapi(conn: Connection) -> Any:

@@ -37,7 +37,7 @@ from kiosk.db.models import (
     Merchant,
     Resident,
 )
-from kiosk.db.sync_queries import cached_signing_role, offline_spend_check
+from kiosk.db.sync_queries import cached_signing_role, judge_offline_spend, spend_facts
 
 ENTRIES = LedgerEntry.__table__
 BALANCES = Balance.__table__
@@ -71,12 +71,6 @@ class HotSql:
     head = "SELECT last_seq, head_hash FROM chain_heads WHERE device_id = :d"
     move = "UPDATE balances SET balance = balance + :delta WHERE account_id = :a"
     set_head = "UPDATE chain_heads SET last_seq = :s, head_hash = :h WHERE device_id = :d"
-    # Everything a payment looks up, in one round trip: resident status, shop, wallet balance.
-    spend_parties = (
-        "SELECT (SELECT status FROM residents WHERE id = :r),"
-        " (SELECT 1 FROM merchants WHERE id = :m),"
-        " (SELECT balance FROM balances WHERE account_id = :w)"
-    )
     insert_entry = "INSERT INTO ledger_entries ({}) VALUES ({})".format(
         ", ".join(c.name for c in ENTRIES.columns if c.name != "synced_at"),
         ", ".join(":" + c.name for c in ENTRIES.columns if c.name != "synced_at"),
@@ -87,8 +81,17 @@ class HotSql:
             # Lock the chain head so two writers never hand out the same seq.
             self.head += " FOR UPDATE"
         if engine.dialect.paramstyle in ("pyformat", "format"):
-            for name in ("head", "move", "set_head", "insert_entry", "spend_parties"):
+            for name in ("head", "move", "set_head", "insert_entry"):
                 setattr(self, name, re.sub(r":(\w+)", r"%(\1)s", getattr(self, name)))
+
+
+@dataclass(frozen=True)
+class Spent:
+    """A payment written: its entry, and the wallet's spendable balance after it (the same
+    number sync_queries.spendable_balance gives)."""
+
+    entry: Entry
+    balance_after: int
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,9 @@ class LedgerStore:
     # -- queries ---------------------------------------------------------------------------
 
     def balance(self, account: str) -> int:
+        """The local running balance: the sum of this database's entries on `account` (on an
+        enrolled device, only its own). For checking the ledger, not for screens: a
+        resident's money at this device is sync_queries.spendable_balance."""
         with self.engine.connect() as conn:
             return _balance(conn, account)
 
@@ -247,45 +253,68 @@ class LedgerStore:
     def spend(
         self, resident_id: str, merchant_id: str, amount: int, *, card_serial: str | None = None
     ) -> Entry:
+        with self.transaction() as conn:
+            return self.spend_in(
+                conn, resident_id, merchant_id, amount, card_serial=card_serial
+            ).entry
+
+    def spend_in(
+        self,
+        conn: Connection,
+        resident_id: str,
+        merchant_id: str,
+        amount: int,
+        *,
+        card_serial: str | None = None,
+    ) -> Spent:
+        """A payment inside the caller's write transaction (`transaction()`): the counter's
+        pay op adds its card and PIN checks to the same transaction."""
         wallet, till = acc.wallet(resident_id), acc.till(merchant_id)
         refs: Refs = {"merchant": merchant_id, "resident": resident_id}
         if card_serial:
             refs["card"] = card_serial
-        with self.transaction() as conn:
-            # The role first: a kiosk asked to take a payment hears that, not "no balance".
-            self._may_sign(conn, Kind.SPEND, wallet, till)
-            cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                cur.execute(
-                    self._sql.spend_parties, {"r": resident_id, "m": merchant_id, "w": wallet}
-                )
-                # Three scalar subqueries: always exactly one row.
-                status, merchant, available = cur.fetchone() or (None, None, None)
-            finally:
-                cur.close()
-            if status is None:
-                raise not_found("bewoner", "resident", resident_id)
-            if status != "active":
-                raise _resident_blocked()
-            if merchant is None:
-                raise not_found("winkel", "merchant", merchant_id)
-            if available is None:
-                raise not_found("rekening", "account", wallet)
-            # With a snapshot from the server, the offline policy judges the spend instead.
-            by_policy = offline_spend_check(
-                conn, self.device_id, wallet, amount, card_serial, self.clock.now_ms()
+        now = self.clock.now_ms()
+        available = self.check_spend(conn, resident_id, merchant_id, amount, card_serial, now)
+        entry = self._append(conn, Kind.SPEND, debit=wallet, credit=till, amount=amount, refs=refs)
+        return Spent(entry, available - amount)
+
+    def check_spend(
+        self,
+        conn: Connection,
+        resident_id: str,
+        merchant_id: str,
+        amount: int,
+        card_serial: str | None,
+        now_ms: int,
+    ) -> int:
+        """Every check of a payment, without writing it: returns the wallet's spendable
+        balance before it, or raises (RoleError, LedgerError, OfflineSpendRefused). The
+        counter's confirmation screen asks this too, so it refuses what the payment would."""
+        wallet, till = acc.wallet(resident_id), acc.till(merchant_id)
+        # The role first: a kiosk asked to take a payment hears that, not "no balance".
+        self._may_sign(conn, Kind.SPEND, wallet, till)
+        facts = spend_facts(conn, self.device_id, resident_id, merchant_id, card_serial, now_ms)
+        if facts.resident_status is None:
+            raise not_found("bewoner", "resident", resident_id)
+        if facts.resident_status != "active":
+            raise _resident_blocked()
+        if not facts.merchant_known:
+            raise not_found("winkel", "merchant", merchant_id)
+        if facts.local_balance is None:
+            raise not_found("rekening", "account", wallet)
+        if facts.has_snapshot:
+            # With a snapshot from the server, the offline policy judges the spend.
+            return judge_offline_spend(conn, self.device_id, facts, amount, card_serial, now_ms)
+        available = facts.local_balance
+        if isinstance(amount, int) and amount > available:
+            raise LedgerError(
+                "insufficient_balance",
+                f"Onvoldoende saldo: er staat {format_amount(available, 'nl')} op de "
+                f"kaart, de betaling is {format_amount(amount, 'nl')}.",
+                f"Insufficient balance: the card holds {format_amount(available, 'en')}, "
+                f"the payment is {format_amount(amount, 'en')}.",
             )
-            if not by_policy and isinstance(amount, int) and amount > available:
-                raise LedgerError(
-                    "insufficient_balance",
-                    f"Onvoldoende saldo: er staat {format_amount(available, 'nl')} op de kaart, "
-                    f"de betaling is {format_amount(amount, 'nl')}.",
-                    f"Insufficient balance: the card holds {format_amount(available, 'en')}, "
-                    f"the payment is {format_amount(amount, 'en')}.",
-                )
-            return self._append(
-                conn, Kind.SPEND, debit=wallet, credit=till, amount=amount, refs=refs
-            )
+        return available
 
     def refund(self, spend_tx_id: str, amount: int) -> Entry:
         with self.transaction() as conn:
@@ -482,6 +511,19 @@ class LedgerStore:
             {"checked_in", "done"},
             "rejected",
             {"inspector": inspector_id, "reason": reason.strip()},
+        )
+
+    # -- card events (event entries) ------------------------------------------------------
+
+    def card_event_in(
+        self, conn: Connection, card_serial: str, event: str, *, resident_id: str
+    ) -> Entry:
+        """A card event (such as "pin_set") in the caller's transaction; a resident kiosk
+        signs these (the role table refuses them elsewhere)."""
+        return self._append(
+            conn,
+            Kind.CARD_EVENT,
+            refs={"card": card_serial, "event": event, "resident": resident_id},
         )
 
     def _step(

@@ -93,3 +93,15 @@ class SyncRefused(Base):
     code: Mapped[str] = mapped_column(String(40))
     at: Mapped[int] = mapped_column(BigInteger)  # the entry's wall time
     recorded_at: Mapped[int] = mapped_column(BigInteger)  # when the ack was recorded
+
+
+class SyncOwnBase(Base):
+    """Per account, this device's own running balance as far as the snapshot's balances hold it
+    (migration 0004): the local balance less this device's movements after `self_acked_seq`.
+    So the spendable balance is one primary-key read of each of three tables, however long
+    the ledger (sync_queries.spendable_balance). Kept up to date when a snapshot is applied."""
+
+    __tablename__ = "sync_own_base"
+    device_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    base: Mapped[int] = mapped_column(BigInteger)

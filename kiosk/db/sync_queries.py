@@ -12,9 +12,11 @@ offline; the offline policy's caps bound what they can do.
 from __future__ import annotations
 
 import json
+import re
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, select, update
@@ -22,6 +24,7 @@ from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, sel
 import kiosk.db.models as m
 from kiosk.core import accounts as acc
 from kiosk.core.canonical import canonical_json
+from kiosk.core.days import day_bounds
 from kiosk.core.entries import Entry, Kind
 from kiosk.core.limit_names import policy_limits
 from kiosk.core.offline_policy import (
@@ -30,13 +33,14 @@ from kiosk.core.offline_policy import (
     OfflineSpendRefused,
     SpendContext,
     check_offline_spend,
-    day_start_ms,
 )
 from kiosk.core.roles import Bindings
 from kiosk.db.entry_rows import row_to_entry
+from kiosk.db.errors import not_found
 from kiosk.db.sync_models import (
     SyncBatch,
     SyncFlag,
+    SyncOwnBase,
     SyncRefused,
     SyncServer,
     SyncSnapshot,
@@ -52,6 +56,7 @@ BATCHES = SyncBatch.__table__
 STATUS = SyncStatusRow.__table__
 SERVER = SyncServer.__table__
 REFUSED = SyncRefused.__table__
+OWN_BASE = SyncOwnBase.__table__
 
 
 # -- the pinned server ----------------------------------------------------------------------
@@ -142,19 +147,33 @@ def cached_signing_role(conn: Connection, device_id: str) -> SigningRole | None:
 
 
 def forget_signing_role(engine: Engine, device_id: str) -> None:
+    """Drop what was read from the certificate (its role, and the policy's part of it)."""
     _SIGNING_ROLES.get(engine, {}).pop(device_id, None)
+    _CERT_FACTS.get(engine, {}).pop(device_id, None)
 
 
 # -- unsynced entries and acks ---------------------------------------------------------------
 
 
+def _acked_floor() -> Any:
+    """The highest seq the server acknowledged. Every entry up to it is marked synced (acks
+    mark whole prefixes, in the transaction that records the seq), so the unsynced entries
+    lie above it: bounding by it turns a scan of the whole chain into a primary-key range."""
+    return select(func.coalesce(func.max(STATUS.c.acked_seq), 0)).scalar_subquery()
+
+
+def _unsynced(device_id: str) -> Any:
+    return and_(
+        ENTRIES.c.device_id == device_id,
+        ENTRIES.c.seq > _acked_floor(),
+        ENTRIES.c.synced_at.is_(None),
+    )
+
+
 def unsynced_entries(conn: Connection, device_id: str, limit: int) -> list[Entry]:
     """This device's entries not yet acknowledged, in seq order."""
     rows = conn.execute(
-        select(ENTRIES)
-        .where(ENTRIES.c.device_id == device_id, ENTRIES.c.synced_at.is_(None))
-        .order_by(ENTRIES.c.seq)
-        .limit(limit)
+        select(ENTRIES).where(_unsynced(device_id)).order_by(ENTRIES.c.seq).limit(limit)
     ).all()
     return [row_to_entry(r) for r in rows]
 
@@ -171,9 +190,7 @@ def entries_in_range(conn: Connection, device_id: str, first: int, last: int) ->
 def count_unsynced(conn: Connection, device_id: str) -> int:
     return int(
         conn.execute(
-            select(func.count())
-            .select_from(ENTRIES)
-            .where(ENTRIES.c.device_id == device_id, ENTRIES.c.synced_at.is_(None))
+            select(func.count()).select_from(ENTRIES).where(_unsynced(device_id))
         ).scalar_one()
     )
 
@@ -424,6 +441,7 @@ def apply_snapshot(conn: Connection, snap: SnapshotData, received_at: int) -> No
     """
     from kiosk.db.registry import ensure_account  # registry is a sibling writer
 
+    previous = current_snapshot(conn)
     _upsert(conn, m.Neighbourhood, "id", snap.neighbourhoods, frozenset({"name"}))
     _upsert(conn, m.Resident, "id", snap.residents, frozenset({"created_at"}))
     _upsert(conn, m.Merchant, "id", snap.merchants)
@@ -448,6 +466,8 @@ def apply_snapshot(conn: Connection, snap: SnapshotData, received_at: int) -> No
         )
     for kind, ident, flag in sorted(set(snap.flags)):
         conn.execute(insert(FLAGS).values(kind=kind, ident=ident, flag=flag))
+    old_acked = None if previous is None else previous.self_acked_seq
+    _carry_own_base(conn, old_acked, snap.self_acked_seq)
     conn.execute(delete(SNAP))
     conn.execute(
         insert(SNAP).values(
@@ -511,11 +531,127 @@ def flags(conn: Connection) -> set[tuple[str, str, str]]:
     return {(r.kind, r.ident, r.flag) for r in conn.execute(select(FLAGS))}
 
 
-# -- available balance and the offline spend check -------------------------------------------
+# -- this device's own base per account (kept with each snapshot) ----------------------------
+
+# Own movements per (self device, account) in a seq range: money entries credit one account and
+# debit another, so each counts twice, once with each sign.
+_OWN_MOVES = """
+SELECT device_id, account, SUM(delta) AS moved FROM (
+    SELECT device_id, credit AS account, amount AS delta FROM ledger_entries
+    WHERE device_id IN (SELECT id FROM devices WHERE is_self) AND seq > :lo AND seq <= :hi
+      AND credit IS NOT NULL
+    UNION ALL
+    SELECT device_id, debit AS account, -amount AS delta FROM ledger_entries
+    WHERE device_id IN (SELECT id FROM devices WHERE is_self) AND seq > :lo AND seq <= :hi
+      AND debit IS NOT NULL
+) AS moves GROUP BY device_id, account
+"""
+# base = local balance - own movements after self_acked_seq, for every self device; zero
+# bases are left out (a missing row reads as 0).
+_REBUILD_OWN_BASE = f"""
+INSERT INTO sync_own_base (device_id, account_id, base)
+SELECT d.id, b.account_id, b.balance - COALESCE(m.moved, 0)
+FROM balances AS b
+CROSS JOIN devices AS d
+LEFT JOIN ({_OWN_MOVES}) AS m ON m.device_id = d.id AND m.account = b.account_id
+WHERE d.is_self AND b.balance - COALESCE(m.moved, 0) <> 0
+"""
+_NO_UPPER_SEQ = 2**62
+
+
+def _carry_own_base(conn: Connection, old_acked: int | None, new_acked: int) -> None:
+    """Keep `sync_own_base` = local balance - own movements after `new_acked`, in the
+    snapshot's transaction. Between snapshots every change of a local balance is an own entry
+    with a seq above the acked seq, which moves balance and movements alike, so the base only
+    changes here: by the own movements between the old and the new acked seq (a few entries),
+    or, for a first snapshot, rebuilt from the balances."""
+    if old_acked is None:
+        conn.execute(delete(OWN_BASE))
+        conn.exec_driver_sql(
+            _driver_sql(conn, _REBUILD_OWN_BASE), {"lo": new_acked, "hi": _NO_UPPER_SEQ}
+        )
+        return
+    if new_acked == old_acked:
+        return
+    lo, hi = sorted((old_acked, new_acked))
+    sign = 1 if new_acked > old_acked else -1
+    moves = conn.exec_driver_sql(_driver_sql(conn, _OWN_MOVES), {"lo": lo, "hi": hi}).all()
+    for device_id, account, moved in moves:
+        changed = conn.execute(
+            update(OWN_BASE)
+            .where(OWN_BASE.c.device_id == device_id, OWN_BASE.c.account_id == account)
+            .values(base=OWN_BASE.c.base + sign * int(moved))
+        ).rowcount
+        if not changed:
+            conn.execute(
+                insert(OWN_BASE).values(device_id=device_id, account_id=account, base=sign * moved)
+            )
+
+
+_PYFORMAT = re.compile(r":(\w+)")
+_DRIVER_SQL: dict[tuple[str, str], str] = {}
+
+
+def _driver_sql(conn: Connection, sql: str) -> str:
+    """`sql` with :name parameters in the driver's own style (sqlite3 takes :name itself)."""
+    style = conn.dialect.paramstyle
+    key = (style, sql)
+    if key not in _DRIVER_SQL:
+        _DRIVER_SQL[key] = _PYFORMAT.sub(r"%(\1)s", sql) if style in ("pyformat", "format") else sql
+    return _DRIVER_SQL[key]
+
+
+# -- the spendable balance: the one balance of a resident at this device ----------------------
+
+# The one formula, as SQL over :d (this device) and :a (the account): with a snapshot, its
+# balance of the account plus this device's own movements since (local balance - own base);
+# without one, the local balance (NULL for an account this device does not know). Used as it
+# is by spendable_balance and inside a payment's single round trip (spend_facts), so the
+# balance on the screen and the one the counter enforces are the same number.
+SPENDABLE_SQL = """CASE WHEN EXISTS (SELECT 1 FROM sync_snapshot WHERE id = 1) THEN
+    COALESCE((SELECT balance FROM sync_snapshot_balances WHERE account_id = :a), 0)
+  + COALESCE((SELECT balance FROM balances WHERE account_id = :a), 0)
+  - COALESCE((SELECT base FROM sync_own_base WHERE device_id = :d AND account_id = :a), 0)
+ELSE (SELECT balance FROM balances WHERE account_id = :a) END"""
+
+
+def spendable_balance(conn: Connection, device_id: str, account: str) -> int:
+    """THE balance of `account` at this device: what a resident can spend here, and what every
+    screen shows (the kiosk's balance, the counter's "what will remain", a balance slip).
+
+    = the snapshot's balance of the account (the server's books as of the snapshot's ledger
+    position) + this device's own movements on it since (its entries with a seq above the
+    snapshot's `self_acked_seq`). Without a snapshot (a device that was never enrolled: the
+    demo's local ledger) it is the local running balance, which is then the whole ledger.
+
+    The offline policy judges spends by this same number (spend_facts evaluates the same SQL
+    in the payment's transaction). Do not show the local `balances` table as a resident's
+    money on an enrolled device: it is only this device's own running sum, kept so that
+    `ledger verify` can recompute it. Other devices' movements the snapshot does not hold yet
+    cannot be known offline; the offline caps bound them.
+
+    Three primary-key reads, whatever the ledger's length (the own base is kept with each
+    snapshot). Raises LedgerError (unknown_account) for an account this device does not know.
+    """
+    value = conn.exec_driver_sql(
+        _driver_sql(conn, "SELECT " + SPENDABLE_SQL), {"a": account, "d": device_id}
+    ).scalar()
+    if value is None:
+        raise not_found("rekening", "account", account)
+    return int(value)
+
+
+def available_balance(conn: Connection, device_id: str, account: str) -> int | None:
+    """spendable_balance when the device has a snapshot, None when it has none: for the sync
+    tests, which check the snapshot's part. Screens and the policy use spendable_balance."""
+    if current_snapshot(conn) is None:
+        return None
+    return spendable_balance(conn, device_id, account)
 
 
 def own_movements_since(conn: Connection, device_id: str, account: str, after_seq: int) -> int:
-    """The net change this device's entries after `after_seq` made to `account`."""
+    """The net change this device's entries after `after_seq` made to `account`: the plain
+    definition behind the own base (the tests compare the two); a scan, not for screens."""
     delta = case(
         (ENTRIES.c.credit == account, ENTRIES.c.amount),
         (ENTRIES.c.debit == account, -ENTRIES.c.amount),
@@ -531,39 +667,147 @@ def own_movements_since(conn: Connection, device_id: str, account: str, after_se
     return int(total)
 
 
-def available_balance(conn: Connection, device_id: str, account: str) -> int | None:
-    """Snapshot balance + this device's own movements since it; None without a snapshot."""
-    snap = current_snapshot(conn)
-    if snap is None:
-        return None
-    base = snapshot_balance(conn, account) or 0
-    return base + own_movements_since(conn, device_id, account, snap.self_acked_seq)
+# -- what a payment needs to know, in one round trip -----------------------------------------
 
 
-def _spend_sum(conn: Connection, device_id: str, *conditions: Any) -> int:
-    total = conn.execute(
-        select(func.coalesce(func.sum(ENTRIES.c.amount), 0)).where(
-            and_(ENTRIES.c.device_id == device_id, ENTRIES.c.kind == Kind.SPEND.value, *conditions)
+@dataclass(frozen=True, slots=True)
+class SpendFacts:
+    """Everything a payment looks up, read in the payment's own write transaction."""
+
+    resident_status: str | None  # None: unknown resident
+    merchant_known: bool
+    local_balance: int | None  # None: no wallet account on this device
+    spendable: int | None  # SPENDABLE_SQL
+    has_snapshot: bool
+    snapshot_server_time: int
+    snapshot_received_at: int
+    snapshot_limits: str  # canonical JSON, as stored
+    device_revoked: bool
+    card_revoked: bool
+    resident_revoked: bool
+    flagged: bool  # the resident, or the card
+    resident_spent_today: int  # this device's spends from the wallet today
+    device_exposure: int  # this device's spends the server has not acknowledged
+
+
+# Scalar subqueries: always exactly one row. The policy's sums run only with a snapshot (CASE
+# evaluates lazily): a never-synced demo device would otherwise add up its whole chain.
+_SPEND_FACTS = f"""
+SELECT
+  (SELECT status FROM residents WHERE id = :r),
+  (SELECT 1 FROM merchants WHERE id = :m),
+  (SELECT balance FROM balances WHERE account_id = :a),
+  {SPENDABLE_SQL},
+  s.id, s.server_time, s.received_at, s.limits,
+  CASE WHEN s.id IS NULL THEN 0 ELSE
+    (SELECT COUNT(*) FROM sync_flags WHERE kind = 'device' AND ident = :d AND flag = 'revoked')
+  END,
+  CASE WHEN s.id IS NULL THEN 0 ELSE
+    (SELECT COUNT(*) FROM sync_flags WHERE kind = 'card' AND ident = :c AND flag = 'revoked')
+  END,
+  CASE WHEN s.id IS NULL THEN 0 ELSE
+    (SELECT COUNT(*) FROM sync_flags WHERE kind = 'resident' AND ident = :r AND flag = 'revoked')
+  END,
+  CASE WHEN s.id IS NULL THEN 0 ELSE
+    (SELECT COUNT(*) FROM sync_flags WHERE flag = 'flagged'
+       AND ((kind = 'resident' AND ident = :r) OR (kind = 'card' AND ident = :c)))
+  END,
+  CASE WHEN s.id IS NULL THEN 0 ELSE
+    (SELECT COALESCE(SUM(amount), 0) FROM ledger_entries
+     WHERE debit = :a AND wall_time >= :day AND device_id = :d AND kind = 'spend')
+  END,
+  CASE WHEN s.id IS NULL THEN 0 ELSE
+    (SELECT COALESCE(SUM(amount), 0) FROM ledger_entries
+     WHERE device_id = :d AND seq > COALESCE((SELECT MAX(acked_seq) FROM sync_status), 0)
+       AND kind = 'spend' AND synced_at IS NULL)
+  END
+FROM (SELECT 1 AS one) AS here LEFT JOIN sync_snapshot AS s ON s.id = 1
+"""
+
+
+_TODAY: list[tuple[int, int]] = [(0, 0)]  # the local day last asked for: [start, end)
+
+
+def _day_start(now_ms: int) -> int:
+    """day_start_ms, remembering the day: days.day_bounds caches per millisecond, and every
+    payment has a new one."""
+    start, end = _TODAY[0]
+    if not start <= now_ms < end:
+        _, start, end = day_bounds(now_ms)
+        _TODAY[0] = (start, end)
+    return start
+
+
+def spend_facts(
+    conn: Connection,
+    device_id: str,
+    resident_id: str,
+    merchant_id: str,
+    card_serial: str | None,
+    now_ms: int,
+) -> SpendFacts:
+    """One round trip on the transaction's DBAPI cursor: this runs once per payment, where
+    SQLAlchemy's per-statement cost would be most of the work (bench/ledger.py)."""
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(
+            _driver_sql(conn, _SPEND_FACTS),
+            {
+                "r": resident_id,
+                "m": merchant_id,
+                "a": acc.wallet(resident_id),
+                "c": card_serial or "",
+                "d": device_id,
+                "day": _day_start(now_ms),
+            },
         )
-    ).scalar_one()
-    return int(total)
-
-
-def device_limits(conn: Connection, device_id: str) -> OfflineLimits:
-    """The snapshot's limits tightened by the certificate's: the stricter of each holds."""
-    snap = current_snapshot(conn)
-    limits = DEFAULT_LIMITS
-    sources: Sequence[Mapping[str, Any] | None] = (
-        policy_limits(snap.limits) if snap is not None else None,
-        _cert_limits(own_certificate(conn, device_id)),
+        row = cur.fetchone()
+    finally:
+        cur.close()
+    assert row is not None  # scalar subqueries over one row
+    (status, merchant, local, spendable, snap_id, server_time, received_at, limits) = row[:8]
+    (dev_rev, card_rev, res_rev, flagged, spent_today, exposure) = row[8:]
+    return SpendFacts(
+        resident_status=status,
+        merchant_known=merchant is not None,
+        local_balance=None if local is None else int(local),
+        spendable=None if spendable is None else int(spendable),
+        has_snapshot=snap_id is not None,
+        snapshot_server_time=int(server_time or 0),
+        snapshot_received_at=int(received_at or 0),
+        snapshot_limits=limits or "{}",
+        device_revoked=bool(dev_rev),
+        card_revoked=bool(card_rev),
+        resident_revoked=bool(res_rev),
+        flagged=bool(flagged),
+        resident_spent_today=int(spent_today),
+        device_exposure=int(exposure),
     )
-    found = [OfflineLimits.from_mapping(s) for s in sources if s]
-    if not found:
-        return limits
-    result = found[0]
-    for other in found[1:]:
-        result = result.tighten(other)
-    return result
+
+
+# -- the certificate's part of the policy (read once, like the signing role) -----------------
+
+
+@dataclass(frozen=True)
+class _CertFacts:
+    valid_until: int | None
+    limits: tuple[tuple[str, int], ...]  # policy names
+
+
+_CERT_FACTS: weakref.WeakKeyDictionary[Engine, dict[str, _CertFacts]] = weakref.WeakKeyDictionary()
+
+
+def _cert_facts(conn: Connection, device_id: str) -> _CertFacts:
+    known = _CERT_FACTS.setdefault(conn.engine, {})
+    if device_id not in known:
+        cert = own_certificate(conn, device_id)
+        until = cert.get("valid_until") if cert else None
+        limits = _cert_limits(cert) or {}
+        known[device_id] = _CertFacts(
+            until if isinstance(until, int) else None,
+            tuple(sorted((k, v) for k, v in limits.items() if isinstance(v, int))),
+        )
+    return known[device_id]
 
 
 def _cert_limits(cert: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
@@ -571,6 +815,86 @@ def _cert_limits(cert: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
         return None
     limits = cert.get("limits")
     return policy_limits(limits) if isinstance(limits, Mapping) else None
+
+
+@lru_cache(maxsize=64)
+def _limits_in_force(
+    snapshot_limits: str | None, cert_limits: tuple[tuple[str, int], ...]
+) -> OfflineLimits:
+    """The snapshot's limits tightened by the certificate's: the stricter of each holds."""
+    sources: Sequence[Mapping[str, Any] | None] = (
+        policy_limits(json.loads(snapshot_limits)) if snapshot_limits is not None else None,
+        dict(cert_limits),
+    )
+    found = [OfflineLimits.from_mapping(s) for s in sources if s]
+    if not found:
+        return DEFAULT_LIMITS
+    result = found[0]
+    for other in found[1:]:
+        result = result.tighten(other)
+    return result
+
+
+def device_limits(conn: Connection, device_id: str) -> OfflineLimits:
+    """The offline limits in force on this device (for the counter's screen and the policy)."""
+    snap = conn.execute(select(SNAP.c.limits).where(SNAP.c.id == 1)).scalar_one_or_none()
+    return _limits_in_force(snap, _cert_facts(conn, device_id).limits)
+
+
+# -- the offline spend check -----------------------------------------------------------------
+
+
+def judge_offline_spend(
+    conn: Connection,
+    device_id: str,
+    facts: SpendFacts,
+    amount: int,
+    card_serial: str | None,
+    now_ms: int,
+) -> int:
+    """Judge a spend by the offline policy (the device has a snapshot: `facts.has_snapshot`).
+    Returns the spendable balance before the spend; raises OfflineSpendRefused."""
+    # Spends the server would refuse from this device must not be taken: the shop would
+    # hand over goods for money that never arrives.
+    cert = _cert_facts(conn, device_id)
+    if facts.device_revoked:
+        raise OfflineSpendRefused(
+            "device_revoked",
+            "Deze kassa is door de gemeente uitgeschakeld en kan geen betalingen aannemen.",
+            "This till has been switched off by the municipality and cannot take payments.",
+        )
+    if cert.valid_until is not None and now_ms > cert.valid_until:
+        raise OfflineSpendRefused(
+            "certificate_expired",
+            "Het certificaat van deze kassa is verlopen. Meld het apparaat opnieuw aan.",
+            "This till's certificate has expired. Enrol the device again.",
+        )
+    if card_serial and facts.card_revoked:
+        raise OfflineSpendRefused(
+            "card_revoked",
+            "Deze kaart is geblokkeerd (bijvoorbeeld omdat hij kwijt was). Vraag om hulp.",
+            "This card has been blocked (for example because it was reported lost). "
+            "Please ask for help.",
+        )
+    if facts.resident_revoked:
+        raise OfflineSpendRefused(
+            "resident_revoked",
+            "Deze deelnemer is geblokkeerd. Neem contact op met de gemeente.",
+            "This participant is blocked. Please contact the municipality.",
+        )
+    available = facts.spendable or 0
+    ctx = SpendContext(
+        amount=amount,
+        now_ms=now_ms,
+        snapshot_server_time_ms=facts.snapshot_server_time,
+        snapshot_received_at_ms=facts.snapshot_received_at,
+        available_balance=available,
+        resident_spent_today=facts.resident_spent_today,
+        device_exposure=facts.device_exposure,
+        card_flagged=facts.flagged,
+    )
+    check_offline_spend(ctx, _limits_in_force(facts.snapshot_limits, cert.limits))
+    return available
 
 
 def offline_spend_check(
@@ -584,57 +908,12 @@ def offline_spend_check(
     """Judge a spend by the offline policy if this device has a snapshot.
 
     Returns False when there is no snapshot (the caller then uses the purely local balance);
-    True when the policy accepts; raises OfflineSpendRefused when it refuses.
+    True when the policy accepts; raises OfflineSpendRefused when it refuses. (LedgerStore
+    reads the facts itself, in the same round trip as its own look-ups.)
     """
-    snap = current_snapshot(conn)
-    if snap is None:
-        return False
     resident_id = acc.owner_of(wallet)
-    # Spends the server would refuse from this device must not be taken: the shop would
-    # hand over goods for money that never arrives.
-    cert = own_certificate(conn, device_id)
-    if has_flag(conn, "device", device_id, "revoked"):
-        raise OfflineSpendRefused(
-            "device_revoked",
-            "Deze kassa is door de gemeente uitgeschakeld en kan geen betalingen aannemen.",
-            "This till has been switched off by the municipality and cannot take payments.",
-        )
-    if cert and isinstance(cert.get("valid_until"), int) and now_ms > cert["valid_until"]:
-        raise OfflineSpendRefused(
-            "certificate_expired",
-            "Het certificaat van deze kassa is verlopen. Meld het apparaat opnieuw aan.",
-            "This till's certificate has expired. Enrol the device again.",
-        )
-    if card_serial and has_flag(conn, "card", card_serial, "revoked"):
-        raise OfflineSpendRefused(
-            "card_revoked",
-            "Deze kaart is geblokkeerd (bijvoorbeeld omdat hij kwijt was). Vraag om hulp.",
-            "This card has been blocked (for example because it was reported lost). "
-            "Please ask for help.",
-        )
-    if has_flag(conn, "resident", resident_id, "revoked"):
-        raise OfflineSpendRefused(
-            "resident_revoked",
-            "Deze deelnemer is geblokkeerd. Neem contact op met de gemeente.",
-            "This participant is blocked. Please contact the municipality.",
-        )
-    flagged = has_flag(conn, "resident", resident_id, "flagged") or bool(
-        card_serial and has_flag(conn, "card", card_serial, "flagged")
-    )
-    available = (snapshot_balance(conn, wallet) or 0) + own_movements_since(
-        conn, device_id, wallet, snap.self_acked_seq
-    )
-    ctx = SpendContext(
-        amount=amount,
-        now_ms=now_ms,
-        snapshot_server_time_ms=snap.server_time,
-        snapshot_received_at_ms=snap.received_at,
-        available_balance=available,
-        resident_spent_today=_spend_sum(
-            conn, device_id, ENTRIES.c.debit == wallet, ENTRIES.c.wall_time >= day_start_ms(now_ms)
-        ),
-        device_exposure=_spend_sum(conn, device_id, ENTRIES.c.synced_at.is_(None)),
-        card_flagged=flagged,
-    )
-    check_offline_spend(ctx, device_limits(conn, device_id))
+    facts = spend_facts(conn, device_id, resident_id, "", card_serial, now_ms)
+    if not facts.has_snapshot:
+        return False
+    judge_offline_spend(conn, device_id, facts, amount, card_serial, now_ms)
     return True

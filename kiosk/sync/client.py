@@ -530,6 +530,7 @@ def _to_snapshot_data(snap: p.Snapshot, self_acked_seq: int) -> q.SnapshotData:
     flags += [("card", c.serial, "revoked") for c in snap.cards if c.status == "revoked"]
     flags += [("resident", r, "revoked") for r in snap.revoked_residents]
     flags += [("device", d, "revoked") for d in snap.revoked_devices]
+    flags += [("card", c.serial, "pin_needed") for c in snap.cards if c.pin_needed]
     neighbourhoods = sorted(
         {r.neighbourhood_id or NO_NEIGHBOURHOOD for r in snap.residents}
         | {mer.neighbourhood_id for mer in snap.merchants}
@@ -576,7 +577,8 @@ def _to_snapshot_data(snap: p.Snapshot, self_acked_seq: int) -> q.SnapshotData:
         balances=dict(snap.balances),
         flags=flags,
         clear_flags=[("resident", r.id, "flagged") for r in snap.residents]
-        + [("card", c.serial, "revoked") for c in snap.cards],
+        + [("card", c.serial, "revoked") for c in snap.cards]
+        + [("card", c.serial, "pin_needed") for c in snap.cards],
     )
 
 

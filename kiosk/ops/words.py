@@ -1,0 +1,156 @@
+"""The plain words the ops hand to screens, in Dutch (B1) and English.
+
+Amounts are written as a person reads them: "Bakker Jansen — 3,50" for a payment, with a plus
+for money that came in ("Beloning: Pleintje vegen — +5,00").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from kiosk.core import accounts as acc
+from kiosk.core.amounts import format_amount
+from kiosk.core.days import local
+from kiosk.core.entries import Kind
+from kiosk.core.roles import ROLE_NAMES
+from kiosk.sync.refusals import Words
+
+DASH: Final = " — "
+
+
+def money(cents: int, lang: str) -> str:
+    return format_amount(cents, lang)
+
+
+def _in(cents: int, lang: str) -> str:
+    return "+" + format_amount(cents, lang)
+
+
+def merchant_of(refs: Mapping[str, object], debit: str, credit: str) -> str:
+    """The shop of a payment or refund: its `merchant` ref, else the till it moved through."""
+    ref = refs.get("merchant")
+    if isinstance(ref, str):
+        return ref
+    for account in (credit, debit):
+        if account.startswith(acc.TILL_PREFIX):
+            return acc.owner_of(account)
+    return ""
+
+
+def history_words(
+    kind: Kind,
+    amount: int,
+    change: int,
+    merchant_id: str,
+    refs: Mapping[str, object],
+    merchants: Mapping[str, str],
+    chores_by_claim: Mapping[str, str],
+) -> Words:
+    """One money entry of a wallet as a line of text."""
+    merchant = merchants.get(merchant_id, merchant_id)
+    if kind is Kind.SPEND:
+        return Words(
+            f"{merchant}{DASH}{money(amount, 'nl')}", f"{merchant}{DASH}{money(amount, 'en')}"
+        )
+    if kind is Kind.REFUND:
+        return Words(
+            f"Terug van {merchant or 'de winkel'}{DASH}{_in(amount, 'nl')}",
+            f"Refund from {merchant or 'the shop'}{DASH}{_in(amount, 'en')}",
+        )
+    if kind is Kind.EARN:
+        chore = chores_by_claim.get(str(refs.get("claim", "")))
+        if chore:
+            return Words(
+                f"Beloning: {chore}{DASH}{_in(amount, 'nl')}",
+                f"Reward: {chore}{DASH}{_in(amount, 'en')}",
+            )
+        return Words(
+            f"Beloning voor een klus{DASH}{_in(amount, 'nl')}",
+            f"Reward for a chore{DASH}{_in(amount, 'en')}",
+        )
+    if kind is Kind.EXPIRE:
+        return Words(f"Vervallen{DASH}{money(amount, 'nl')}", f"Expired{DASH}{money(amount, 'en')}")
+    if change >= 0:  # adjust (or settle) into the wallet
+        return Words(
+            f"Bijgeschreven door de gemeente{DASH}{_in(amount, 'nl')}",
+            f"Added by the municipality{DASH}{_in(amount, 'en')}",
+        )
+    return Words(
+        f"Afgeschreven door de gemeente{DASH}{money(amount, 'nl')}",
+        f"Taken off by the municipality{DASH}{money(amount, 'en')}",
+    )
+
+
+def wallet_change(account: str, debit: str, amount: int) -> int:
+    return -amount if debit == account else amount
+
+
+CLAIM_STATUS: Final[dict[str, Words]] = {
+    "signed_up": Words("Aangemeld", "Signed up"),
+    "checked_in": Words("Bezig (ingecheckt)", "In progress (checked in)"),
+    "done": Words("Klaar, wacht op keuring", "Done, waiting for inspection"),
+    "approved": Words("Goedgekeurd, beloning volgt", "Approved, reward to follow"),
+    "rejected": Words("Afgekeurd", "Rejected"),
+    "rewarded": Words("Beloond", "Rewarded"),
+}
+
+
+def claim_status_words(status: str, reason: str | None = None) -> Words:
+    base = CLAIM_STATUS.get(status, Words(status, status))
+    if status == "rejected" and reason:
+        return Words(f"{base.nl}: {reason}", f"{base.en}: {reason}")
+    return base
+
+
+def chore_words(title: str, reward: int, places_left: int) -> Words:
+    places_nl = (
+        "vol"
+        if places_left <= 0
+        else f"nog {places_left} plaats" + ("en" if places_left != 1 else "")
+    )
+    places_en = (
+        "full"
+        if places_left <= 0
+        else f"{places_left} place" + ("s left" if places_left != 1 else " left")
+    )
+    return Words(
+        f"{title}{DASH}{money(reward, 'nl')}{DASH}{places_nl}",
+        f"{title}{DASH}{money(reward, 'en')}{DASH}{places_en}",
+    )
+
+
+def date_words(ms: int) -> Words:
+    d = local(ms)
+    return Words(f"{d:%d-%m-%Y}", f"{d:%d %b %Y}")
+
+
+def loan_words(name: str, due_at: int, overdue: bool) -> Words:
+    due = date_words(due_at)
+    if overdue:
+        return Words(
+            f"{name}{DASH}had terug moeten zijn op {due.nl}",
+            f"{name}{DASH}was due back on {due.en}",
+        )
+    return Words(f"{name}{DASH}terug op {due.nl}", f"{name}{DASH}due back on {due.en}")
+
+
+def counter_words(kind: Kind, amount: int) -> Words:
+    if kind is Kind.REFUND:
+        return Words(
+            f"Terugbetaling{DASH}{money(amount, 'nl')}", f"Refund{DASH}{money(amount, 'en')}"
+        )
+    return Words(f"Betaling{DASH}{money(amount, 'nl')}", f"Payment{DASH}{money(amount, 'en')}")
+
+
+def time_text(ms: int) -> str:
+    return f"{local(ms):%H:%M}"
+
+
+def role_words(role: str) -> Words:
+    nl, en = ROLE_NAMES.get(role, (role, role))
+    return Words(nl, en)
+
+
+def is_wallet(account: str) -> bool:
+    return account.startswith(acc.WALLET_PREFIX)
