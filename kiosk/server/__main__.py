@@ -6,6 +6,8 @@ python -m kiosk.server devices enrol-code --role ROLE --name NAME [--merchant ID
 python -m kiosk.server devices revoke ID
 python -m kiosk.server devices list
 python -m kiosk.server pubkey
+python -m kiosk.server users create --role admin --username NAME [--password-file F]
+python -m kiosk.server users list | disable NAME | enable NAME | set-password NAME
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import unicodedata
 from pathlib import Path
 
 from kiosk.core.roles import Bindings
+from kiosk.server.backoffice import cli as users_cli
 from kiosk.server.config import Settings, default_data_dir
 from kiosk.server.service import Server
 from kiosk.sync.protocol import DEVICE_ROLES
@@ -51,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("--reason", default="")
     dsub.add_parser("list", help="list enrolled devices")
     sub.add_parser("pubkey", help="print the municipality public key (hex) for kiosk config")
+    users_cli.add_parser(sub)
     reg = sub.add_parser("registry", help="residents, cards, merchants, chores, approvals")
     rsub = reg.add_subparsers(dest="action", required=True)
     nb = rsub.add_parser("add-neighbourhood")
@@ -144,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "pubkey":
             print(server.public_key_hex)
+        elif args.command == "users":
+            return users_cli.run(server, args)
         elif args.action == "enrol-code":
             bindings = Bindings(args.merchant, frozenset(args.neighbourhood))
             try:

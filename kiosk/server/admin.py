@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from kiosk.core import accounts as acc
 from kiosk.core.entries import MONEY_KINDS, Entry, Kind
 from kiosk.core.ids import is_ident
 from kiosk.server import tables as t
+from kiosk.server.bank import check_iban
+from kiosk.server.errors import Refusal
+from kiosk.server.reports import check_cbs_code
 from kiosk.server.service import Server
+from kiosk.sync import protocol as p
 
 
 def check_ids(*ids: str | None) -> None:
@@ -28,11 +32,13 @@ def check_ids(*ids: str | None) -> None:
             )
 
 
-def add_neighbourhood(server: Server, nid: str, name: str) -> None:
+def add_neighbourhood(server: Server, nid: str, name: str, *, cbs_code: str | None = None) -> None:
+    """A neighbourhood, with the CBS buurt code its reports are published under."""
     check_ids(nid)
+    code = check_cbs_code(cbs_code) if cbs_code is not None else None
     with server.write() as conn:
         server.bump(conn)
-        conn.execute(insert(t.neighbourhoods).values(id=nid, name=name))
+        conn.execute(insert(t.neighbourhoods).values(id=nid, name=name, cbs_code=code))
 
 
 def add_resident(
@@ -131,6 +137,7 @@ def add_merchant(
     server: Server, merchant_id: str, name: str, neighbourhood_id: str, *, iban: str | None = None
 ) -> None:
     check_ids(merchant_id, neighbourhood_id)
+    iban = check_iban(iban) if iban is not None else None  # BankError: what is wrong with it
     with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
@@ -285,14 +292,16 @@ def resolve_review(
             "staff": staff,
             "reason": why,
         }
-        if decision == "reversed":
+        left = _left_of_spend(conn, item) if decision == "reversed" else 0
+        if left > 0:
+            # only what the shop has not refunded already: the rest is back in the wallet
             entry = server.append_server_entry(
                 conn,
                 version,
                 Kind.ADJUST,
                 debit=acc.till(item["merchant_id"]),
                 credit=acc.wallet(item["resident_id"]),
-                amount=item["amount"],
+                amount=left,
                 refs={**refs, "spend": item["tx_id"]},
             )
         elif decision == "applied":
@@ -308,6 +317,20 @@ def resolve_review(
             {"id": item_id, "decision": decision, "staff": staff, "reason": why},
         )
     return entry
+
+
+def _left_of_spend(conn: Connection, item: Any) -> int:
+    """The reviewed spend's amount minus what its shop refunded or reversed of it since."""
+    L = t.ledger.c
+    returned = conn.execute(
+        select(func.coalesce(func.sum(L.amount), 0)).where(
+            L.kind.in_((Kind.REFUND.value, Kind.ADJUST.value)),
+            L.status == "applied",
+            L.claim_id == item["tx_id"],
+            L.debit == acc.till(item["merchant_id"]),
+        )
+    ).scalar_one()
+    return int(item["amount"]) - int(returned)
 
 
 def _apply_refused(
@@ -336,3 +359,107 @@ def _apply_refused(
         )
     original: dict[str, str | int] = json.loads(row["refs"])
     return server.append_server_entry(conn, version, kind, refs={**original, **refs})
+
+
+# -- the back office's work pages ---------------------------------------------------------------
+# Each runs in the caller's transaction (`conn`, and `version` from ``server.bump(conn)``), so
+# the back office writes its audit row with the change: they commit together or not at all.
+
+
+def publish_chore_in(
+    server: Server,
+    conn: Connection,
+    version: int,
+    *,
+    chore_id: str,
+    title: str,
+    title_en: str | None,
+    neighbourhood_id: str,
+    reward: int,
+    capacity: int,
+    starts_at: int,
+    ends_at: int,
+    klusbox_kind: str | None = None,
+) -> dict[str, Any]:
+    """A new chore, in the next snapshot of the kiosks, desks and inspectors of its
+    neighbourhood (`title` is the Dutch title the kiosks show). Returns what was stored."""
+    check_ids(chore_id, neighbourhood_id, klusbox_kind)
+    values: dict[str, Any] = {
+        "id": chore_id,
+        "title": title,
+        "title_en": title_en,
+        "neighbourhood_id": neighbourhood_id,
+        "reward": reward,
+        "capacity": capacity,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "klusbox_kind": klusbox_kind,
+    }
+    conn.execute(insert(t.chores).values(**values, version=version))
+    return values
+
+
+def close_chore_in(server: Server, conn: Connection, version: int, chore_id: str) -> bool:
+    """End a chore's time window now (kiosks take no new sign-ups for it). False when it has
+    already ended or does not exist."""
+    now = server.now()
+    done = conn.execute(
+        update(t.chores)
+        .where(t.chores.c.id == chore_id, t.chores.c.ends_at > now)
+        .values(ends_at=now, version=version)
+    )
+    return done.rowcount == 1
+
+
+def approve_claim_in(
+    server: Server, conn: Connection, version: int, claim_id: str, inspector: str
+) -> tuple[Entry, Entry | None]:
+    """An inspector's approval recorded on the server (the refs of ``record_approval``) and the
+    earn that rests on it: exactly the chore's reward, from issuance to the claim's resident.
+    Both are entries of the server's own chain under the same rules as any device's, in the
+    caller's transaction: both take effect or neither (Refusal with the rule's code, e.g.
+    ``chore_full`` or ``earn_cap_exceeded``). A chore without a reward gets no earn."""
+    claim = conn.execute(select(t.claims).where(t.claims.c.id == claim_id)).mappings().first()
+    if claim is None or not claim["chore_id"] or not claim["resident_id"]:
+        raise Refusal(p.UNKNOWN_CLAIM)
+    reward = conn.execute(
+        select(t.chores.c.reward).where(t.chores.c.id == claim["chore_id"])
+    ).scalar()
+    if reward is None:
+        raise Refusal(p.UNKNOWN_CHORE)
+    resident_id = str(claim["resident_id"])
+    refs: dict[str, str | int] = {
+        "claim": claim_id,
+        "inspector": inspector,
+        "chore": str(claim["chore_id"]),
+        "resident": resident_id,
+    }
+    approval = server.append_server_entry(conn, version, Kind.APPROVAL, refs=refs)
+    if int(reward) <= 0:
+        return approval, None
+    earn = server.append_server_entry(
+        conn,
+        version,
+        Kind.EARN,
+        debit=acc.ISSUANCE,
+        credit=acc.wallet(resident_id),
+        amount=int(reward),
+        refs={"claim": claim_id, "resident": resident_id, "approval": approval.tx_id},
+    )
+    return approval, earn
+
+
+def reject_claim_in(
+    server: Server, conn: Connection, version: int, claim_id: str, inspector: str, reason: str
+) -> Entry:
+    """An inspector's rejection recorded on the server, with its reason: a rejection entry in
+    the server's chain (Refusal when the rules refuse it, e.g. a claim already decided)."""
+    why = reason.strip()
+    if not why:
+        raise ValueError("a rejection needs a reason")
+    return server.append_server_entry(
+        conn,
+        version,
+        Kind.REJECTION,
+        refs={"claim": claim_id, "inspector": inspector, "reason": why},
+    )

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kiosk.server.backoffice.site import mount as mount_backoffice
 from kiosk.server.config import Settings
 from kiosk.server.errors import MESSAGES, Refusal
 from kiosk.server.service import Server
@@ -248,6 +249,7 @@ def create_app(settings: Settings | None = None, server: Server | None = None) -
         """What the server holds of a device's chain, as a signed ack (status 'head')."""
         return srv.head(device_id)
 
+    mount_backoffice(app, srv)  # the back office's pages below /office
     return app
 
 

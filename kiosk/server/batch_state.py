@@ -67,7 +67,9 @@ def load_state(
     serials = {str(e.refs[k]) for e in entries for k in ("card", "inspector") if k in e.refs}
     box_ids = {str(e.refs["klusbox"]) for e in entries if "klusbox" in e.refs}
     spend_refs = {
-        str(e.refs["spend"]) for e in entries if e.kind is Kind.REFUND and "spend" in e.refs
+        str(e.refs["spend"])
+        for e in entries
+        if e.kind in (Kind.REFUND, Kind.ADJUST) and "spend" in e.refs
     }
     L = t.ledger.c
 
@@ -159,7 +161,11 @@ def load_state(
                 st.spends[key] = SpendState(acc.owner_of(debit), int(amount))
         for spend_tx, debit, refunded in conn.execute(
             select(L.claim_id, L.debit, func.sum(L.amount))
-            .where(L.kind == Kind.REFUND.value, L.status == APPLIED, L.claim_id.in_(part))
+            .where(
+                L.kind.in_((Kind.REFUND.value, Kind.ADJUST.value)),
+                L.status == APPLIED,
+                L.claim_id.in_(part),
+            )
             .group_by(L.claim_id, L.debit)
         ):
             key = (spend_tx, acc.owner_of(debit))

@@ -105,6 +105,7 @@ class ServerCore:
                 severity=severity,
                 device_id=device_id,
                 detail=json.dumps(detail, sort_keys=True),
+                actor=f"device:{device_id}" if device_id else "system",
             )
         )
         if severity == "alert":

@@ -181,6 +181,9 @@ def _apply(core: ServerCore, batch: Batch, device: DeviceView, checked: list[Che
         row = conn.execute(select(t.devices).where(t.devices.c.id == device.id)).mappings().one()
         if row["status"] != "active":  # revoked or quarantined while we were verifying
             raise Refusal(p.DEVICE_REVOKED if row["status"] == "revoked" else p.DEVICE_QUARANTINED)
+        conn.execute(  # for the back office's device list
+            update(t.devices).where(t.devices.c.id == device.id).values(last_seen_at=core.now())
+        )
         head_seq: int = row["head_seq"]
         head_hash: str = row["head_hash"]
         old = [c.wire for c in checked if c.wire.seq <= head_seq]

@@ -322,13 +322,21 @@ def refund(st: BatchState, e: Entry) -> Effect:
 
 
 def server_money(st: BatchState, e: Entry) -> Effect:
-    """settle, adjust, expire: the server's own (the role table keeps devices out)."""
+    """settle, adjust, expire: the server's own (the role table keeps devices out). An adjust
+    that reverses a spend (refs "spend") counts against what is left of it, like a refund,
+    so the shop cannot refund it again afterwards."""
     resident_id = None
     for account in (e.credit, e.debit):
         if account is not None and acc.account_kind(account) is acc.AccountKind.WALLET:
             resident_id = acc.owner_of(account)
             break
-    return Effect(resident_id=resident_id)
+    spend_tx = _ref(e, "spend") if e.kind is Kind.ADJUST and e.debit else None
+    if spend_tx is not None:
+        assert e.debit is not None
+        original = st.spends.get((spend_tx, acc.owner_of(e.debit)))
+        if original is not None:
+            original.left -= e.amount
+    return Effect(resident_id=resident_id, claim_id=spend_tx)
 
 
 # -- chores ---------------------------------------------------------------------

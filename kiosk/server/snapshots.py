@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nacl.exceptions import BadSignatureError
-from sqlalchemy import Connection, String, delete, func, insert, literal, select, true
+from sqlalchemy import Connection, String, delete, func, insert, literal, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.core import accounts as acc
@@ -79,6 +79,9 @@ def authenticate(core: ServerCore, headers: Mapping[str, str], since: int | None
                 insert(t.request_nonces).values(
                     nonce=nonce, device_id=device_id, expires_at=at + window
                 )
+            )
+            conn.execute(  # for the back office's device list
+                update(t.devices).where(t.devices.c.id == device_id).values(last_seen_at=now)
             )
     except IntegrityError as exc:
         raise Refusal(p.AUTH_REPLAYED) from exc

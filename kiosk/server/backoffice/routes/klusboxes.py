@@ -1,0 +1,204 @@
+"""Klusboxes (admin): the list with each box's state, adding and editing a box (its
+components too), maintenance on and off, and the box's label."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from kiosk.core.errors import HeitjeError
+from kiosk.server import tables as t
+from kiosk.server.backoffice.access import require
+from kiosk.server.backoffice.listing import ListQueryDep, paginate
+from kiosk.server.backoffice.office import PREFIX, OfficeDep
+from kiosk.server.backoffice.permissions import P
+from kiosk.server.backoffice.registers import klusboxes
+from kiosk.server.backoffice.registers.common import neighbourhood_options
+from kiosk.server.backoffice.registers.texts import KLUSBOX_STATE_KEYS
+from kiosk.server.backoffice.registers.web import act, done, message, not_found, refused
+from kiosk.server.backoffice.sessions import SignedIn
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[SignedIn, require(P.REGISTERS_VIEW)]
+Editor = Annotated[SignedIn, require(P.REGISTERS_EDIT)]
+LIST = f"{PREFIX}/klusboxes"
+Name = Annotated[str, Form(max_length=400)]
+Kind = Annotated[str, Form(max_length=160)]
+Choice = Annotated[str, Form(max_length=80)]
+Components = Annotated[str, Form(max_length=10_000)]
+
+
+@router.get("/klusboxes")
+def klusbox_list(request: Request, office: OfficeDep, me: Viewer, query: ListQueryDep) -> Response:
+    k, n = t.klusboxes.c, t.neighbourhoods.c
+    stmt = select(
+        k.id, k.name, k.kind, k.neighbourhood_id, k.components, k.maintenance,
+        n.name.label("neighbourhood"),
+    ).outerjoin(t.neighbourhoods, n.id == k.neighbourhood_id)  # fmt: skip
+    with office.server.engine.connect() as conn:
+        page = paginate(
+            conn,
+            stmt,
+            query,
+            search=[k.id, k.name, k.kind, k.components, n.name],
+            order_by=[k.name, k.id],
+            path=LIST,
+        )
+        loans = klusboxes.open_loans(conn, [row["id"] for row in page.rows])
+    rows = [
+        (
+            row,
+            klusboxes.components_of(row["components"]),
+            KLUSBOX_STATE_KEYS[klusboxes.state(bool(row["maintenance"]), row["id"] in loans)],
+            loans.get(row["id"]),
+        )
+        for row in page.rows
+    ]
+    return office.render(request, "klusboxes/list.html", {"page": page, "rows": rows})
+
+
+def _form(
+    request: Request,
+    office: OfficeDep,
+    values: dict[str, Any],
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    with office.server.engine.connect() as conn:
+        options = neighbourhood_options(conn)
+    return office.render(
+        request,
+        "klusboxes/form.html",
+        {"values": values, "neighbourhoods": options, "error": error},
+        status=status,
+    )
+
+
+@router.get("/klusboxes/new")
+def klusbox_new(request: Request, office: OfficeDep, me: Editor) -> Response:
+    values = {"id": "", "name": "", "kind": "", "neighbourhood": "", "components": ""}
+    return _form(request, office, values)
+
+
+@router.post("/klusboxes")
+def klusbox_create(
+    request: Request,
+    office: OfficeDep,
+    me: Editor,
+    name: Name = "",
+    kind: Kind = "",
+    neighbourhood: Choice = "",
+    components: Components = "",
+) -> Response:
+    values = {
+        "id": "",
+        "name": name,
+        "kind": kind,
+        "neighbourhood": neighbourhood,
+        "components": components,
+    }
+    try:
+        klusboxes.create(
+            office.server,
+            me,
+            name=name,
+            kind=kind,
+            neighbourhood_id=neighbourhood,
+            components=components,
+        )
+    except HeitjeError as exc:
+        return _form(request, office, values, message(request, exc), 400)
+    return done(LIST, "done.klusbox_created")
+
+
+@router.get("/klusboxes/{box_id}/edit")
+def klusbox_edit_form(request: Request, office: OfficeDep, me: Editor, box_id: str) -> Response:
+    with office.server.engine.connect() as conn:
+        box = klusboxes.get(conn, box_id)
+    if box is None:
+        not_found()
+    values = {
+        "id": box.id,
+        "name": box.name,
+        "kind": box.kind,
+        "neighbourhood": box.neighbourhood_id,
+        "components": "\n".join(box.components),
+    }
+    return _form(request, office, values)
+
+
+@router.post("/klusboxes/{box_id}")
+def klusbox_edit(
+    request: Request,
+    office: OfficeDep,
+    me: Editor,
+    box_id: str,
+    name: Name = "",
+    kind: Kind = "",
+    neighbourhood: Choice = "",
+    components: Components = "",
+) -> Response:
+    values = {
+        "id": box_id,
+        "name": name,
+        "kind": kind,
+        "neighbourhood": neighbourhood,
+        "components": components,
+    }
+    try:
+        klusboxes.edit(
+            office.server,
+            me,
+            box_id,
+            name=name,
+            kind=kind,
+            neighbourhood_id=neighbourhood,
+            components=components,
+        )
+    except HeitjeError as exc:
+        if exc.code == "klusbox_unknown":
+            not_found()
+        return _form(request, office, values, message(request, exc), 400)
+    return done(LIST, "done.klusbox_saved")
+
+
+@router.post("/klusboxes/{box_id}/maintenance")
+def klusbox_maintenance_on(
+    request: Request, office: OfficeDep, me: Editor, box_id: str
+) -> Response:
+    return act(
+        request,
+        office,
+        lambda: klusboxes.set_maintenance(office.server, me, box_id, True),
+        lambda _: done(LIST, "done.klusbox_maintenance_on"),
+    )
+
+
+@router.post("/klusboxes/{box_id}/available")
+def klusbox_maintenance_off(
+    request: Request, office: OfficeDep, me: Editor, box_id: str
+) -> Response:
+    return act(
+        request,
+        office,
+        lambda: klusboxes.set_maintenance(office.server, me, box_id, False),
+        lambda _: done(LIST, "done.klusbox_maintenance_off"),
+    )
+
+
+@router.get("/klusboxes/{box_id}/label.pdf")
+def klusbox_label(request: Request, office: OfficeDep, me: Editor, box_id: str) -> Response:
+    try:
+        data = klusboxes.label_pdf(office.server, me, box_id)
+    except HeitjeError as exc:
+        if exc.code == "klusbox_unknown":
+            not_found()
+        return refused(request, office, exc)
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="heitje-{box_id}.pdf"'},
+    )
