@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import Connection, func, select
 
 from kiosk.core import roles
+from kiosk.core.cards import Card
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.db import ops_queries as oq
 from kiosk.db import sync_queries as q
@@ -149,6 +150,19 @@ class Device:
             enrolled=self.enrolled,
             sync=sync,
         )
+
+    # -- scans -----------------------------------------------------------------------------------
+
+    def check_scan(self, payload: str) -> OpHandle[Card]:
+        """A hand scanner's payload -> the checked card (signature, revocation list), on a reader:
+        the same check the camera's decoder thread runs, never on the GUI thread. A payload seen
+        within the dedupe window fails with `repeat_scan` (one scan makes one action)."""
+        return self.runner.read(lambda: self.check_scan_now(payload), name="check_scan")
+
+    def check_scan_now(self, payload: str) -> Card:
+        if not self.scan.deduper.accept(payload):
+            raise err.repeat_scan()
+        return self.scan.check(payload)
 
     def sync_now(self) -> None:
         """Ask the sync loop for a round now (after a sale); nothing without one."""

@@ -47,6 +47,14 @@ def unknown_card() -> OpsError:
     )
 
 
+def repeat_scan() -> OpsError:
+    return OpsError(
+        "repeat_scan",
+        "Deze pas is net al gescand.",
+        "This card was scanned just now.",
+    )
+
+
 def not_a_resident_card() -> OpsError:
     return OpsError(
         "not_a_resident_card",

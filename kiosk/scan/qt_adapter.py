@@ -52,10 +52,11 @@ class ScanController(QObject):
     frame = Signal(QImage)  # a preview, at most `preview_fps` per second
     card_recognised = Signal(object)
     card_rejected = Signal(str, str)  # error code, reason for people
+    card_refused = Signal(object)  # the same refusal as a HeitjeError (both languages)
     camera_state = Signal(str)  # a SourceState value
 
     _hit = Signal(object)
-    _miss = Signal(str, str)
+    _miss = Signal(object)
     _state = Signal(str)
     _preview = Signal(QImage)
 
@@ -169,16 +170,17 @@ class ScanController(QObject):
         try:
             card = self._check(payload)
         except HeitjeError as exc:
-            self._miss.emit(exc.code, exc.message(self._lang))
+            self._miss.emit(exc)
             return
         except Exception:
             log.exception("card check failed unexpectedly")
-            reason = (
-                "Kaart kon niet worden gecontroleerd"
-                if self._lang == "nl"
-                else ("The card could not be checked")
+            self._miss.emit(
+                HeitjeError(
+                    CHECK_FAILED,
+                    "Kaart kon niet worden gecontroleerd",
+                    "The card could not be checked",
+                )
             )
-            self._miss.emit(CHECK_FAILED, reason)
             return
         self._hit.emit(card)
 
@@ -188,9 +190,10 @@ class ScanController(QObject):
     def _emit_recognised(self, card: object) -> None:
         self.card_recognised.emit(card)
 
-    @Slot(str, str)
-    def _emit_rejected(self, code: str, reason: str) -> None:
-        self.card_rejected.emit(code, reason)
+    @Slot(object)
+    def _emit_rejected(self, error: HeitjeError) -> None:
+        self.card_rejected.emit(error.code, error.message(self._lang))
+        self.card_refused.emit(error)
 
     @Slot(str)
     def _emit_state(self, state: str) -> None:
