@@ -34,6 +34,7 @@ from kiosk.ops import errors as err
 from kiosk.ops.context import OpsConfig, OpsContext
 from kiosk.ops.counter import CounterOps
 from kiosk.ops.events import EventHub, RefusalsArrived, SnapshotApplied, SyncStatusChanged
+from kiosk.ops.printing import PrintOps
 from kiosk.ops.resident import DeskOps, KioskOps
 from kiosk.ops.results import DeviceStatus
 from kiosk.ops.runner import CallOnGui, OpHandle, OpRunner
@@ -52,6 +53,7 @@ class DeviceOptions:
     demo_merchant: str | None = None  # the shop of an unenrolled (demo) counter
     demo_neighbourhood: str | None = None  # the centre of an unenrolled kiosk or desk
     camera: str | FrameSource | None = None  # "camera", "camera:N", "video:P", "folder:P"
+    printer: str | None = None  # "file:/dev/usb/lp0", "net:HOST[:PORT]", "pdf:FOLDER"
     sync: bool = True  # run the sync loop (enrolled devices)
     sync_interval_s: float = INTERVAL_S
     sync_timeout_s: float = 30.0
@@ -115,6 +117,7 @@ class Device:
             else None
         )
         self.scan: ScanParts = build_scan_parts(handle.engine, self.data_dir, options.camera)
+        self.printing = PrintOps(self.runner, options.printer)
         self._closed = False
 
     @property

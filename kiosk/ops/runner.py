@@ -30,6 +30,7 @@ CallOnGui = Callable[[Callable[[], object]], object]
 
 WRITER_THREAD = "heitje-writer"
 READER_THREAD = "heitje-reader"
+PRINTER_THREAD = "heitje-printer"
 
 
 class OpHandle(Generic[T]):
@@ -130,6 +131,9 @@ class OpRunner:
         self._on_unhandled = on_unhandled
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WRITER_THREAD)
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix=READER_THREAD)
+        # A printer that is off can block for seconds: it gets its own thread, so it never
+        # holds up a read or a payment.
+        self._printer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=PRINTER_THREAD)
         self._writer_ident: int | None = None
         self._closed = False
 
@@ -140,6 +144,10 @@ class OpRunner:
     def read(self, fn: Callable[[], T], *, name: str) -> OpHandle[T]:
         """Run `fn` on the reader pool (reads may run side by side, and beside a write)."""
         return self._submit(self._readers, fn, name)
+
+    def print(self, fn: Callable[[], T], *, name: str) -> OpHandle[T]:
+        """Run `fn` (talking to a receipt printer) on the printer thread."""
+        return self._submit(self._printer, fn, name)
 
     def on_writer_thread(self) -> bool:
         return threading.get_ident() == self._writer_ident
@@ -164,6 +172,7 @@ class OpRunner:
         self._closed = True
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
+        self._printer.shutdown(wait=True, cancel_futures=True)
 
 
 def _logged(fn: Callable[[], T], name: str) -> Callable[[], T]:
