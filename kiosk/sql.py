@@ -25,6 +25,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 
+from kiosk.core.errors import HeitjeError
+
 __all__ = [
     "DEFAULT_VERSION_TABLE",
     "MIGRATION_LOCK",
@@ -187,6 +189,26 @@ def current_revision(engine: Engine, version_table: str = DEFAULT_VERSION_TABLE)
         return _revision_on(conn, version_table)
 
 
+class SchemaTooNew(HeitjeError):
+    """The database was written by a newer version of Heitje: it is left as it is."""
+
+    def __init__(self, found: str, head: str) -> None:
+        super().__init__(
+            "schema_too_new",
+            f"Deze database is gemaakt door een nieuwere versie van Heitje (schema {found}; deze "
+            f"versie kent tot {head}). Er is niets veranderd. Installeer de nieuwere versie weer.",
+            f"This database was made by a newer version of Heitje (schema {found}; this version "
+            f"knows up to {head}). Nothing was changed. Install the newer version again.",
+        )
+
+
+def _known_revision(cfg: Config, revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(cfg).get_revision(revision) is not None
+    except Exception:  # Alembic raises its own errors for an unknown or malformed id
+        return False
+
+
 def migrate(
     engine: Engine,
     migrations: Path,
@@ -203,9 +225,12 @@ def migrate(
     transaction) and checked before the commit, as SQLite's documentation prescribes.
     """
     head = head_revision(migrations)
-    if current_revision(engine, version_table) == head:
+    current = current_revision(engine, version_table)
+    if current == head:
         return False
     cfg = alembic_config(migrations)
+    if current is not None and not _known_revision(cfg, current):
+        raise SchemaTooNew(current, head)
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:

@@ -99,8 +99,10 @@ def check_may_sign(
         if not bindings.merchant_id:
             raise RoleError(
                 BINDING_MISSING,
-                "Deze kassa is aan geen winkel gekoppeld.",
-                "This counter is not bound to a shop.",
+                "Deze kassa is aan geen winkel gekoppeld. Meld de kassa opnieuw aan met een "
+                "aanmeldcode van de gemeente voor deze winkel.",
+                "This counter is not bound to a shop. Enrol it again with an enrolment code "
+                "from the municipality for this shop.",
             )
         own = acc.till(bindings.merchant_id)
         till = credit if kind is Kind.SPEND else debit
