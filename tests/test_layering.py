@@ -1,9 +1,9 @@
 """The import arrows of DESIGN.md §1: core and db never import Qt; only the UI and scan's thin
 adapter import PySide6; only the server itself imports kiosk.server; the server never imports
 the UI, the scanner or the device's database layer; the shared SQL module kiosk/sql.py imports
-only the standard library, SQLAlchemy, Alembic and the shared error type (kiosk.core.errors), and core, sync, scan, printing and the UI
-never import it (db and the server do). And no module of kiosk/ is in an import cycle,
-function-level imports included."""
+only the standard library, SQLAlchemy, Alembic and the shared error type (kiosk.core.errors),
+and core, sync, scan, printing and the UI never import it (db and the server do). And no
+module of kiosk/ is in an import cycle, function-level imports included."""
 
 from __future__ import annotations
 
