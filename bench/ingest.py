@@ -35,6 +35,10 @@ from kiosk.sync.client import BATCH_SIZE
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RESIDENTS = 100
+# Issue 7: the PostgreSQL ratio at least 0.7 of the bare verify rate, one device's week of
+# offline entries synced within a second.
+RATIO_TARGET = 0.7
+WEEK_OFFLINE_TARGET_S = 1.0
 
 
 def verify_per_s(seconds: float = 1.0) -> float:
@@ -285,11 +289,11 @@ def main(argv: list[str]) -> int:
         "sqlite": {"entries_per_s": round(lite), "ratio": round(lite / lite_verify, 3)},
         "entries_per_s": round(pg),
         "ratio": round(pg / pg_verify, 3),
-        "ratio_target": 0.5,
+        "ratio_target": RATIO_TARGET,
         "week_offline_sync_s": round(max(week_pg, week_lite), 3),
         "week_offline_sync_s_postgres": round(week_pg, 3),
         "week_offline_sync_s_sqlite": round(week_lite, 3),
-        "week_offline_target_s": 2.0,
+        "week_offline_target_s": WEEK_OFFLINE_TARGET_S,
     }
     print(json.dumps(out))
     return 0

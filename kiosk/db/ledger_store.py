@@ -8,6 +8,7 @@ give out the same seq, and a crash leaves either all of an entry or none of it.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import uuid
@@ -20,10 +21,10 @@ from sqlalchemy import Connection, Engine, Row, func, insert, or_, select, updat
 
 from kiosk.core import accounts as acc
 from kiosk.core.amounts import format_amount
-from kiosk.core.canonical import canonical_json
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.crypto import SigningKey, device_id_for
 from kiosk.core.entries import GENESIS_HASH, Entry, Kind, Refs, make_entry
+from kiosk.core.errors import HeitjeError
 from kiosk.core.roles import check_may_sign
 from kiosk.db.entry_rows import row_to_entry
 from kiosk.db.errors import LedgerError, not_found
@@ -37,7 +38,15 @@ from kiosk.db.models import (
     Merchant,
     Resident,
 )
-from kiosk.db.sync_queries import cached_signing_role, judge_offline_spend, spend_facts
+from kiosk.db.sync_queries import (
+    ExposureHint,
+    SpendFacts,
+    cached_signing_role,
+    judge_offline_spend,
+    spend_facts,
+)
+
+_REFS_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 ENTRIES = LedgerEntry.__table__
 BALANCES = Balance.__table__
@@ -57,7 +66,8 @@ def entry_row(entry: Entry, claim_id: str | None, ref_tx_id: str | None) -> dict
         "debit": entry.debit,
         "credit": entry.credit,
         "amount": entry.amount,
-        "refs": canonical_json(entry.refs).decode(),
+        # = canonical_json(entry.refs): make_entry checked them (one less walk per payment)
+        "refs": _REFS_JSON(entry.refs),
         "wall_time": entry.wall_time,
         "signature": entry.signature,
         "claim_id": claim_id,
@@ -69,7 +79,11 @@ class HotSql:
     """The write path's statements as driver SQL, in the driver's parameter style."""
 
     head = "SELECT last_seq, head_hash FROM chain_heads WHERE device_id = :d"
-    move = "UPDATE balances SET balance = balance + :delta WHERE account_id = :a"
+    # Both sides of a money entry in one statement (the accounts always differ: check_shape).
+    move = (
+        "UPDATE balances SET balance = balance + CASE account_id WHEN :debit THEN -:amount"
+        " ELSE :amount END WHERE account_id IN (:debit, :credit)"
+    )
     set_head = "UPDATE chain_heads SET last_seq = :s, head_hash = :h WHERE device_id = :d"
     insert_entry = "INSERT INTO ledger_entries ({}) VALUES ({})".format(
         ", ".join(c.name for c in ENTRIES.columns if c.name != "synced_at"),
@@ -120,8 +134,12 @@ class LedgerStore:
         self.clock = clock or SystemClock()
         self.device_id = device_id_for(key.verify_key)
         self._sql = HotSql(engine)
+        self._lock_head = engine.dialect.name != "sqlite"
         self._local = threading.local()
         self._connections: list[Connection] = []
+        # Set while nothing may be signed (a ledger restored from a backup, not yet level
+        # with the server's copy of its chain: kiosk/ops/device.py); raised on every write.
+        self.blocked: HeitjeError | None = None
         with self.transaction() as conn:
             known = conn.execute(select(Device.id).where(Device.id == self.device_id)).first()
             if known is None:
@@ -148,6 +166,8 @@ class LedgerStore:
         """Raise RoleError if this device's certificate does not let it sign this entry: the
         server would refuse it, so it is never written. An unenrolled device (no
         certificate: the demo's local ledger) writes as it always did."""
+        if self.blocked is not None:
+            raise self.blocked
         signer = cached_signing_role(conn, self.device_id)
         if signer is not None:
             check_may_sign(signer.role, signer.bindings, kind, debit, credit)
@@ -170,8 +190,18 @@ class LedgerStore:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         conn = self._writer()
+        local = self._local
+        local.pending_hint = None
         with conn.begin():
             yield conn
+        if local.pending_hint is not None:  # committed: what this thread's next spend reuses
+            local.hint, local.pending_hint = local.pending_hint, None
+
+    def exposure_hint(self) -> ExposureHint | None:
+        """The exposure after this thread's last committed spend (sync_queries.ExposureHint);
+        the facts query checks it against the acked seq and chain head it reads."""
+        hint: ExposureHint | None = getattr(self._local, "hint", None)
+        return hint
 
     def _append(
         self,
@@ -184,15 +214,21 @@ class LedgerStore:
         refs: Refs | None = None,
         claim_id: str | None = None,
         ref_tx_id: str | None = None,
+        head: tuple[int, str] | None = None,
     ) -> Entry:
+        """`head`: the chain head as this transaction already read it (SQLite, where BEGIN
+        IMMEDIATE holds every other writer off; PostgreSQL locks the row here)."""
         self._may_sign(conn, kind, debit, credit)
         # The DBAPI cursor of this same transaction, with prepared driver SQL: this path runs
         # once per payment and SQLAlchemy's per-statement overhead would double its cost
         # (measured in bench/ledger.py).
         sql = self._sql
         with _cursor(conn) as cur:
-            cur.execute(sql.head, {"d": self.device_id})
-            last_seq, head_hash = cur.fetchone()
+            if head is None or self._lock_head:
+                cur.execute(sql.head, {"d": self.device_id})
+                last_seq, head_hash = cur.fetchone()
+            else:
+                last_seq, head_hash = head
             entry = make_entry(
                 self.key,
                 self.device_id,
@@ -207,10 +243,9 @@ class LedgerStore:
             )
             cur.execute(sql.insert_entry, entry_row(entry, claim_id, ref_tx_id))
             if debit is not None and credit is not None:
-                for account, delta in ((debit, -amount), (credit, amount)):
-                    cur.execute(sql.move, {"a": account, "delta": delta})
-                    if cur.rowcount != 1:
-                        raise not_found("rekening", "account", account)
+                cur.execute(sql.move, {"debit": debit, "credit": credit, "amount": amount})
+                if cur.rowcount != 2:
+                    _require_accounts(conn, debit, credit)
             cur.execute(sql.set_head, {"d": self.device_id, "s": entry.seq, "h": entry.entry_hash})
         return entry
 
@@ -266,16 +301,45 @@ class LedgerStore:
         amount: int,
         *,
         card_serial: str | None = None,
+        facts: SpendFacts | None = None,
     ) -> Spent:
         """A payment inside the caller's write transaction (`transaction()`): the counter's
-        pay op adds its card and PIN checks to the same transaction."""
+        pay op adds its card and PIN checks to the same transaction, and hands in the
+        `facts` it read there with the card (sync_queries.payment_facts), so the payment
+        reads nothing twice."""
         wallet, till = acc.wallet(resident_id), acc.till(merchant_id)
         refs: Refs = {"merchant": merchant_id, "resident": resident_id}
         if card_serial:
             refs["card"] = card_serial
         now = self.clock.now_ms()
-        available = self.check_spend(conn, resident_id, merchant_id, amount, card_serial, now)
-        entry = self._append(conn, Kind.SPEND, debit=wallet, credit=till, amount=amount, refs=refs)
+        # The role first: a kiosk asked to take a payment hears that, not "no balance".
+        self._may_sign(conn, Kind.SPEND, wallet, till)
+        if facts is None:
+            facts = spend_facts(
+                conn,
+                self.device_id,
+                resident_id,
+                merchant_id,
+                card_serial,
+                now,
+                self.exposure_hint(),
+            )
+        available = self.judge_spend(
+            conn, facts, resident_id, merchant_id, amount, card_serial, now
+        )
+        entry = self._append(
+            conn,
+            Kind.SPEND,
+            debit=wallet,
+            credit=till,
+            amount=amount,
+            refs=refs,
+            head=(facts.head_seq, facts.head_hash),
+        )
+        if facts.has_snapshot:
+            self._local.pending_hint = ExposureHint(
+                facts.acked_seq, entry.seq, facts.device_exposure + amount
+            )
         return Spent(entry, available - amount)
 
     def check_spend(
@@ -290,10 +354,23 @@ class LedgerStore:
         """Every check of a payment, without writing it: returns the wallet's spendable
         balance before it, or raises (RoleError, LedgerError, OfflineSpendRefused). The
         counter's confirmation screen asks this too, so it refuses what the payment would."""
-        wallet, till = acc.wallet(resident_id), acc.till(merchant_id)
         # The role first: a kiosk asked to take a payment hears that, not "no balance".
-        self._may_sign(conn, Kind.SPEND, wallet, till)
+        self._may_sign(conn, Kind.SPEND, acc.wallet(resident_id), acc.till(merchant_id))
         facts = spend_facts(conn, self.device_id, resident_id, merchant_id, card_serial, now_ms)
+        return self.judge_spend(conn, facts, resident_id, merchant_id, amount, card_serial, now_ms)
+
+    def judge_spend(
+        self,
+        conn: Connection,
+        facts: SpendFacts,
+        resident_id: str,
+        merchant_id: str,
+        amount: int,
+        card_serial: str | None,
+        now_ms: int,
+    ) -> int:
+        """check_spend on facts already read in this transaction (after the role check)."""
+        wallet = acc.wallet(resident_id)
         if facts.resident_status is None:
             raise not_found("bewoner", "resident", resident_id)
         if facts.resident_status != "active":
@@ -516,15 +593,21 @@ class LedgerStore:
     # -- card events (event entries) ------------------------------------------------------
 
     def card_event_in(
-        self, conn: Connection, card_serial: str, event: str, *, resident_id: str
+        self,
+        conn: Connection,
+        card_serial: str,
+        event: str,
+        *,
+        resident_id: str,
+        pin_hash: str | None = None,
     ) -> Entry:
         """A card event (such as "pin_set") in the caller's transaction; a resident kiosk
-        signs these (the role table refuses them elsewhere)."""
-        return self._append(
-            conn,
-            Kind.CARD_EVENT,
-            refs={"card": card_serial, "event": event, "resident": resident_id},
-        )
+        signs these (the role table refuses them elsewhere). A "pin_set" carries the new
+        PIN's argon2id hash (never the PIN), so the server can hand it to the counters."""
+        refs: Refs = {"card": card_serial, "event": event, "resident": resident_id}
+        if pin_hash is not None:
+            refs["pin_hash"] = pin_hash
+        return self._append(conn, Kind.CARD_EVENT, refs=refs)
 
     def _step(
         self,
@@ -562,6 +645,13 @@ def _cursor(conn: Connection) -> Iterator[Any]:
         yield cur
     finally:
         cur.close()
+
+
+def _require_accounts(conn: Connection, *accounts: str) -> None:
+    """Raise not_found for the first of `accounts` without a balance row."""
+    for account in accounts:
+        _balance(conn, account)
+    raise AssertionError("both accounts exist")  # pragma: no cover - the UPDATE found them
 
 
 def _balance(conn: Connection, account: str) -> int:

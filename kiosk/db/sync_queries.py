@@ -49,6 +49,7 @@ from kiosk.db.sync_models import (
 )
 
 ENTRIES = m.LedgerEntry.__table__
+HEADS = m.ChainHead.__table__
 SNAP = SyncSnapshot.__table__
 SNAP_BAL = SyncSnapshotBalance.__table__
 FLAGS = SyncFlag.__table__
@@ -193,6 +194,14 @@ def count_unsynced(conn: Connection, device_id: str) -> int:
             select(func.count()).select_from(ENTRIES).where(_unsynced(device_id))
         ).scalar_one()
     )
+
+
+def local_head(conn: Connection, device_id: str) -> int:
+    """The last seq of this device's chain in the local ledger (0 before the first entry)."""
+    seq = conn.execute(
+        select(HEADS.c.last_seq).where(HEADS.c.device_id == device_id)
+    ).scalar_one_or_none()
+    return int(seq or 0)
 
 
 def entry_hash_at(conn: Connection, device_id: str, seq: int) -> str | None:
@@ -603,16 +612,22 @@ def _driver_sql(conn: Connection, sql: str) -> str:
 
 # -- the spendable balance: the one balance of a resident at this device ----------------------
 
+
 # The one formula, as SQL over :d (this device) and :a (the account): with a snapshot, its
 # balance of the account plus this device's own movements since (local balance - own base);
 # without one, the local balance (NULL for an account this device does not know). Used as it
 # is by spendable_balance and inside a payment's single round trip (spend_facts), so the
 # balance on the screen and the one the counter enforces are the same number.
-SPENDABLE_SQL = """CASE WHEN EXISTS (SELECT 1 FROM sync_snapshot WHERE id = 1) THEN
-    COALESCE((SELECT balance FROM sync_snapshot_balances WHERE account_id = :a), 0)
-  + COALESCE((SELECT balance FROM balances WHERE account_id = :a), 0)
-  - COALESCE((SELECT base FROM sync_own_base WHERE device_id = :d AND account_id = :a), 0)
-ELSE (SELECT balance FROM balances WHERE account_id = :a) END"""
+def _spendable_sql(account: str) -> str:
+    """SPENDABLE_SQL with `account` (a parameter or an SQL expression) for the account."""
+    return f"""CASE WHEN EXISTS (SELECT 1 FROM sync_snapshot WHERE id = 1) THEN
+    COALESCE((SELECT balance FROM sync_snapshot_balances WHERE account_id = {account}), 0)
+  + COALESCE((SELECT balance FROM balances WHERE account_id = {account}), 0)
+  - COALESCE((SELECT base FROM sync_own_base WHERE device_id = :d AND account_id = {account}), 0)
+ELSE (SELECT balance FROM balances WHERE account_id = {account}) END"""
+
+
+SPENDABLE_SQL = _spendable_sql(":a")
 
 
 def spendable_balance(conn: Connection, device_id: str, account: str) -> int:
@@ -688,16 +703,23 @@ class SpendFacts:
     flagged: bool  # the resident, or the card
     resident_spent_today: int  # this device's spends from the wallet today
     device_exposure: int  # this device's spends the server has not acknowledged
+    head_seq: int  # this device's chain head, read in the same statement
+    head_hash: str
+    acked_seq: int  # the highest seq the server acknowledged
 
 
-# Scalar subqueries: always exactly one row. The policy's sums run only with a snapshot (CASE
-# evaluates lazily): a never-synced demo device would otherwise add up its whole chain.
-_SPEND_FACTS = f"""
-SELECT
-  (SELECT status FROM residents WHERE id = :r),
+def _facts_columns(resident: str, wallet: str) -> str:
+    """The select list of a payment's facts, for `resident` and its `wallet` (parameters or
+    SQL expressions), over _FACTS_JOINS; then the chain head of this device (:d) and the
+    acknowledged seq.
+    Scalar subqueries: always exactly one row. The policy's sums run only with a snapshot
+    (CASE evaluates lazily): a never-synced demo device would otherwise add up its whole
+    chain."""
+    return f"""
+  (SELECT status FROM residents WHERE id = {resident}),
   (SELECT 1 FROM merchants WHERE id = :m),
-  (SELECT balance FROM balances WHERE account_id = :a),
-  {SPENDABLE_SQL},
+  (SELECT balance FROM balances WHERE account_id = {wallet}),
+  {_spendable_sql(wallet)},
   s.id, s.server_time, s.received_at, s.limits,
   CASE WHEN s.id IS NULL THEN 0 ELSE
     (SELECT COUNT(*) FROM sync_flags WHERE kind = 'device' AND ident = :d AND flag = 'revoked')
@@ -706,22 +728,64 @@ SELECT
     (SELECT COUNT(*) FROM sync_flags WHERE kind = 'card' AND ident = :c AND flag = 'revoked')
   END,
   CASE WHEN s.id IS NULL THEN 0 ELSE
-    (SELECT COUNT(*) FROM sync_flags WHERE kind = 'resident' AND ident = :r AND flag = 'revoked')
+    (SELECT COUNT(*) FROM sync_flags WHERE kind = 'resident' AND ident = {resident}
+       AND flag = 'revoked')
   END,
   CASE WHEN s.id IS NULL THEN 0 ELSE
     (SELECT COUNT(*) FROM sync_flags WHERE flag = 'flagged'
-       AND ((kind = 'resident' AND ident = :r) OR (kind = 'card' AND ident = :c)))
+       AND ((kind = 'resident' AND ident = {resident}) OR (kind = 'card' AND ident = :c)))
   END,
   CASE WHEN s.id IS NULL THEN 0 ELSE
     (SELECT COALESCE(SUM(amount), 0) FROM ledger_entries
-     WHERE debit = :a AND wall_time >= :day AND device_id = :d AND kind = 'spend')
+     WHERE debit = {wallet} AND wall_time >= :day AND device_id = :d AND kind = 'spend')
   END,
-  CASE WHEN s.id IS NULL THEN 0 ELSE
-    (SELECT COALESCE(SUM(amount), 0) FROM ledger_entries
-     WHERE device_id = :d AND seq > COALESCE((SELECT MAX(acked_seq) FROM sync_status), 0)
-       AND kind = 'spend' AND synced_at IS NULL)
-  END
-FROM (SELECT 1 AS one) AS here LEFT JOIN sync_snapshot AS s ON s.id = 1
+  CASE WHEN s.id IS NULL THEN 0
+    WHEN :x_acked = a.acked AND :x_head = h.last_seq THEN :x_sum
+    ELSE (SELECT COALESCE(SUM(amount), 0) FROM ledger_entries
+     WHERE device_id = :d AND seq > a.acked AND kind = 'spend' AND synced_at IS NULL)
+  END,
+  h.last_seq, h.head_hash, a.acked"""
+
+
+# What the facts read once, joined to the one row of each statement below.
+_FACTS_JOINS = """
+  LEFT JOIN sync_snapshot AS s ON s.id = 1
+  LEFT JOIN chain_heads AS h ON h.device_id = :d
+  CROSS JOIN (SELECT COALESCE(MAX(acked_seq), 0) AS acked FROM sync_status) AS a"""
+
+
+_FACT_COLUMNS = 17
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureHint:
+    """The device's exposure (its spends above the acknowledged seq) as the writer last
+    knew it at this acked seq and chain head: with both unchanged, the unacknowledged
+    entries are the same (entries are append-only; acks mark whole prefixes and move the
+    acked seq), so the sum need not be read again. Anything else reads it."""
+
+    acked_seq: int
+    head_seq: int
+    exposure: int
+
+
+_NO_HINT = ExposureHint(-1, -1, 0)
+
+_SPEND_FACTS = f"""
+SELECT {_facts_columns(":r", ":a")}
+FROM (SELECT 1 AS one) AS here {_FACTS_JOINS}
+"""
+
+# A payment at the counter: the card (its PIN state, and whether the server says it has a
+# PIN) and then the facts of its resident, in one statement.
+_PAYMENT_FACTS = f"""
+SELECT c.kind, c.resident_id, c.status, p.pin_hash, p.wrong_tries, p.blocked_at,
+  (SELECT COUNT(*) FROM sync_flags AS f
+    WHERE f.kind = 'card' AND f.ident = c.serial AND f.flag = 'pin_needed'),
+  {_facts_columns("c.resident_id", "('wallet:' || c.resident_id)")}
+FROM (SELECT 1 AS one) AS here
+  LEFT JOIN cards AS c ON c.serial = :c
+  LEFT JOIN card_pins AS p ON p.serial = c.serial {_FACTS_JOINS}
 """
 
 
@@ -745,28 +809,94 @@ def spend_facts(
     merchant_id: str,
     card_serial: str | None,
     now_ms: int,
+    hint: ExposureHint | None = None,
 ) -> SpendFacts:
     """One round trip on the transaction's DBAPI cursor: this runs once per payment, where
     SQLAlchemy's per-statement cost would be most of the work (bench/ledger.py)."""
+    row = _fetch_one(
+        conn,
+        _SPEND_FACTS,
+        {
+            "r": resident_id,
+            "m": merchant_id,
+            "a": acc.wallet(resident_id),
+            "c": card_serial or "",
+            "d": device_id,
+            "day": _day_start(now_ms),
+            **_hint_params(hint),
+        },
+    )
+    return _spend_facts(row)
+
+
+def _hint_params(hint: ExposureHint | None) -> dict[str, int]:
+    h = hint or _NO_HINT
+    return {"x_acked": h.acked_seq, "x_head": h.head_seq, "x_sum": h.exposure}
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFacts:
+    """A counter payment's card and, when it is a resident's, the facts of its resident."""
+
+    kind: str | None  # None: no such card
+    resident_id: str | None
+    active: bool  # the card's own status (the snapshot's revocation list: the policy)
+    pin_hash: str | None
+    wrong_tries: int
+    pin_blocked: bool
+    pin_needed: bool  # the server says the card has a PIN
+    spend: SpendFacts
+
+
+def payment_facts(
+    conn: Connection,
+    device_id: str,
+    card_serial: str,
+    merchant_id: str,
+    now_ms: int,
+    hint: ExposureHint | None = None,
+) -> PaymentFacts:
+    """Everything a counter payment reads, card included, in one statement of the payment's
+    own write transaction (the pay op's hot path: bench/ledger.py)."""
+    row = _fetch_one(
+        conn,
+        _PAYMENT_FACTS,
+        {
+            "m": merchant_id,
+            "c": card_serial,
+            "d": device_id,
+            "day": _day_start(now_ms),
+            **_hint_params(hint),
+        },
+    )
+    kind, resident_id, status, pin_hash, tries, blocked_at, pin_needed = row[:7]
+    return PaymentFacts(
+        kind=kind,
+        resident_id=resident_id,
+        active=status == "active",
+        pin_hash=pin_hash,
+        wrong_tries=int(tries or 0),
+        pin_blocked=blocked_at is not None,
+        pin_needed=bool(pin_needed),
+        spend=_spend_facts(row[7:]),
+    )
+
+
+def _fetch_one(conn: Connection, sql: str, params: dict[str, object]) -> Sequence[Any]:
     cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cur.execute(
-            _driver_sql(conn, _SPEND_FACTS),
-            {
-                "r": resident_id,
-                "m": merchant_id,
-                "a": acc.wallet(resident_id),
-                "c": card_serial or "",
-                "d": device_id,
-                "day": _day_start(now_ms),
-            },
-        )
+        cur.execute(_driver_sql(conn, sql), params)
         row = cur.fetchone()
     finally:
         cur.close()
     assert row is not None  # scalar subqueries over one row
+    return row  # type: ignore[no-any-return]
+
+
+def _spend_facts(row: Sequence[Any]) -> SpendFacts:
+    assert len(row) == _FACT_COLUMNS
     (status, merchant, local, spendable, snap_id, server_time, received_at, limits) = row[:8]
-    (dev_rev, card_rev, res_rev, flagged, spent_today, exposure) = row[8:]
+    (dev_rev, card_rev, res_rev, flagged, spent_today, exposure, head_seq, head_hash) = row[8:16]
     return SpendFacts(
         resident_status=status,
         merchant_known=merchant is not None,
@@ -782,6 +912,9 @@ def spend_facts(
         flagged=bool(flagged),
         resident_spent_today=int(spent_today),
         device_exposure=int(exposure),
+        head_seq=int(head_seq or 0),
+        head_hash=str(head_hash or ""),
+        acked_seq=int(row[16] or 0),
     )
 
 

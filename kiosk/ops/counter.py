@@ -131,8 +131,13 @@ class CounterOps:
         refusal: HeitjeError | None = None
         with store.transaction() as conn:
             now = ctx.now()
-            card = oq.payment_card(conn, card_serial) if isinstance(card_serial, str) else None
-            if card is None:
+            if not isinstance(card_serial, str):
+                raise err.unknown_card()
+            # The card and everything the payment checks, in one statement.
+            card = q.payment_facts(
+                conn, ctx.device_id, card_serial, self.merchant_id, now, store.exposure_hint()
+            )
+            if card.kind is None:
                 raise err.unknown_card()
             if card.kind != "resident" or card.resident_id is None:
                 raise err.not_a_resident_card()
@@ -147,7 +152,12 @@ class CounterOps:
                 refusal = judge_pin(conn, card_serial, card.pin_hash, card.wrong_tries, pin, now)
             if refusal is None:
                 spent = store.spend_in(
-                    conn, card.resident_id, self.merchant_id, amount, card_serial=card_serial
+                    conn,
+                    card.resident_id,
+                    self.merchant_id,
+                    amount,
+                    card_serial=card_serial,
+                    facts=card.spend,
                 )
         if refusal is not None:
             raise refusal  # after the commit: the wrong try is counted
@@ -208,8 +218,9 @@ class CounterOps:
     def set_pin(
         self, card_serial: str, new_pin: str, old_pin: str | None = None
     ) -> OpHandle[PinSet]:
-        """Set the card's PIN for this counter. (The server does not hand PIN hashes to other
-        devices yet: a PIN is checked where it was set. See docs/ops.md.)"""
+        """Set the card's PIN for this counter only (a counter signs no card events); the
+        next snapshot's hash for the card, if the server has one, replaces it. See
+        docs/ops.md §7."""
         return self.ctx.runner.write(
             lambda: set_pin_now(self.ctx, card_serial, new_pin, old_pin), name="set_pin"
         )

@@ -194,9 +194,18 @@ def _load_day_totals(
 ) -> None:
     """Per local day the batch's spends touch: this device's spends and overdrafts per
     resident (summed by the database: loading rows made a batch cost grow with the day's
-    traffic), and every device's overdrafts of the batch's residents."""
+    traffic), and every device's overdrafts of the residents whose wallet the batch may take
+    below zero (its balance minus every debit of it in the batch; the others' spends
+    overdraw nothing, so their day's overdraft cannot matter)."""
     L = t.ledger.c
     spends = [e for e in entries if e.kind is Kind.SPEND and e.debit]
+    if not spends:
+        return
+    room = {e.debit: st.balances.get(e.debit, 0) for e in spends if e.debit}
+    for e in entries:
+        if e.debit in room:
+            room[e.debit] -= e.amount
+    may_overdraw = {acc.owner_of(a) for a, left in room.items() if left < 0}
     for day, start, end in {days.day_bounds(e.wall_time) for e in spends}:
         for rid, amount, overdraft in conn.execute(
             select(L.resident_id, func.sum(L.amount), func.sum(L.overdraft))
@@ -212,7 +221,11 @@ def _load_day_totals(
             st.spent_day[(rid, day)] = int(amount)
             st.exposure_day[day] = st.exposure_day.get(day, 0) + int(overdraft)
         spenders = {
-            acc.owner_of(e.debit) for e in spends if e.debit and days.day_key(e.wall_time) == day
+            rid
+            for e in spends
+            if e.debit
+            and (rid := acc.owner_of(e.debit)) in may_overdraw
+            and days.day_key(e.wall_time) == day
         }
         for part in _chunks(spenders):
             for rid, overdraft in conn.execute(

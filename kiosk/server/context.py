@@ -9,10 +9,13 @@ deadlocks).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +37,8 @@ from kiosk.sync.protocol import Ack, Bindings, DeviceCertificate, Limits
 log = logging.getLogger("kiosk.server")
 
 DAY_MS = 86_400_000
+VERIFY_THREADS = os.cpu_count() or 1
+MIN_VERIFY_PART = 200  # entries: below this a thread costs more than it saves
 ALERT_EVENTS = frozenset({"fork", "review"})
 
 
@@ -68,12 +73,36 @@ class ServerCore:
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock() if sqlite else nullcontext()
         )
+        # One batch at a time has its signatures checked in this process (first come, first
+        # served): ten batches verified side by side would all reach the writers' lock at the
+        # end together, so no write could overlap any verification (kiosk.server.ingest).
+        self.verify_slot = threading.Lock()
+        self._verify_pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         migrate(self.engine)
         with suppress(IntegrityError):  # another server process made it at the same moment
             self._insert_server_device()
 
     def close(self) -> None:
+        if self._verify_pool is not None:
+            self._verify_pool.shutdown(wait=True)
+            self._verify_pool = None
         self.engine.dispose()
+
+    def verify_pool(self) -> ThreadPoolExecutor:
+        """Threads for a large batch's signature checks (kiosk.server.ingest.authenticate)."""
+        with self._pool_lock:
+            if self._verify_pool is None:
+                self._verify_pool = ThreadPoolExecutor(VERIFY_THREADS, "heitje-verify")
+            return self._verify_pool
+
+    @staticmethod
+    def verify_parts(n: int) -> list[tuple[int, int]]:
+        """Consecutive [lo, hi) parts of a batch of `n` entries, one per verify thread; a
+        batch too small to gain from threads is one part."""
+        count = max(1, min(VERIFY_THREADS, n // MIN_VERIFY_PART))
+        bounds = [n * i // count for i in range(count + 1)]
+        return list(itertools.pairwise(bounds))
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -90,26 +119,52 @@ class ServerCore:
 
     @staticmethod
     def bump(conn: Connection) -> int:
-        """Take the writers' lock and the next change version (call first in every write)."""
-        conn.execute(update(t.server_state).values(version=t.server_state.c.version + 1))
-        return int(conn.execute(select(t.server_state.c.version)).scalar_one())
+        """Take the writers' lock and the next change version (call first in every write):
+        one statement, one round trip."""
+        return int(
+            conn.execute(
+                update(t.server_state)
+                .values(version=t.server_state.c.version + 1)
+                .returning(t.server_state.c.version)
+            ).scalar_one()
+        )
 
     def audit(
         self, conn: Connection, event: str, detail: dict[str, Any], *, device_id: str | None = None
     ) -> None:
+        self.audit_many(conn, event, [detail], device_id=device_id)
+
+    def audit_many(
+        self,
+        conn: Connection,
+        event: str,
+        details: list[dict[str, Any]],
+        *,
+        device_id: str | None = None,
+    ) -> None:
+        """One audit row per detail, in one statement (a batch may hold many reviews)."""
+        if not details:
+            return
         severity = "alert" if event in ALERT_EVENTS else "info"
+        at = self.now()
+        actor = f"device:{device_id}" if device_id else "system"
         conn.execute(
-            insert(t.audit_log).values(
-                at=self.now(),
-                event=event,
-                severity=severity,
-                device_id=device_id,
-                detail=json.dumps(detail, sort_keys=True),
-                actor=f"device:{device_id}" if device_id else "system",
-            )
+            insert(t.audit_log),
+            [
+                {
+                    "at": at,
+                    "event": event,
+                    "severity": severity,
+                    "device_id": device_id,
+                    "detail": json.dumps(detail, sort_keys=True),
+                    "actor": actor,
+                }
+                for detail in details
+            ],
         )
         if severity == "alert":
-            log.warning("ALERT %s %s %s", event, device_id, detail)
+            for detail in details:
+                log.warning("ALERT %s %s %s", event, device_id, detail)
 
     def ack(self, device_id: str, acked_seq: int, head_hash: str, next_seq: int, **kw: Any) -> Ack:
         ack = Ack(

@@ -111,7 +111,8 @@ class BatchState:
     earned_year: dict[tuple[str, str], int] = field(default_factory=dict)
     spent_day: dict[tuple[str, str], int] = field(default_factory=dict)  # this device's
     exposure_day: dict[str, int] = field(default_factory=dict)  # this device's overdrafts
-    overdraft_day: dict[tuple[str, str], int] = field(default_factory=dict)  # all devices'
+    # all devices' overdrafts, of the residents whose wallet this batch may take below zero
+    overdraft_day: dict[tuple[str, str], int] = field(default_factory=dict)
     claims_changed: set[str] = field(default_factory=set)
     known_accounts: set[str] = field(default_factory=set)  # checked once per batch
 
@@ -288,8 +289,9 @@ def spend(st: BatchState, e: Entry) -> Effect:
         reasons.append(p.REVIEW_OVER_DAILY_CAP)
     if exposure > limits.offline_exposure_cap:
         reasons.append(p.REVIEW_OVER_EXPOSURE)
-    if resident_overdraft > limits.offline_daily_cap_per_resident:
-        # several devices each inside their own caps, together past the resident's
+    if overdraft and resident_overdraft > limits.offline_daily_cap_per_resident:
+        # several devices each inside their own caps, together past the resident's (a spend
+        # that takes the wallet no further below zero adds nothing to it)
         reasons.append(p.REVIEW_OVER_RESIDENT_OVERDRAFT)
     card = _ref(e, "card")
     card_state = st.cards.get(card) if card else None
@@ -300,7 +302,8 @@ def spend(st: BatchState, e: Entry) -> Effect:
     st.spent_day[(resident_id, day)] = spent
     st.exposure_day[day] = exposure
     st.overdraft_day[(resident_id, day)] = resident_overdraft
-    st.spends.setdefault((e.tx_id, merchant_id), SpendState(resident_id, e.amount))
+    if (key := (e.tx_id, merchant_id)) not in st.spends:
+        st.spends[key] = SpendState(resident_id, e.amount)
     return Effect(resident_id=resident_id, overdraft=overdraft, review=reasons)
 
 

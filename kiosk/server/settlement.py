@@ -61,18 +61,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from kiosk.core import accounts as acc
 from kiosk.core import days
-from kiosk.core.entries import Entry, Kind, make_entry
+from kiosk.core.entries import Entry, Kind
 from kiosk.core.errors import HeitjeError
 from kiosk.server import tables as t
 from kiosk.server.bank import BankError, bic_of, check_bic, check_iban
-from kiosk.server.batch_state import load_state
-from kiosk.server.errors import Refusal
-from kiosk.server.ingest import Checked, apply_entries
+from kiosk.server.ingest import ServerEntry, append_server_entries
 from kiosk.server.periods import Period, today
 from kiosk.server.rollups import for_big_queries
-from kiosk.server.rules import Refused, decide
 from kiosk.server.service import Server
-from kiosk.sync.protocol import WireEntry
 
 log = logging.getLogger("kiosk.server.settlement")
 
@@ -592,56 +588,34 @@ def _book(
     server: Server, conn: Connection, version: int, sid: int, statements: list[Statement]
 ) -> list[Entry]:
     """Each statement's amount moves from the merchant's till to redemption as settle entries
-    in the server's own chain, in parts of at most one entry's bound (``bounds``).
-
-    This is ``Server.append_server_entry`` for many entries at once: the same signed chain,
-    the same rules (``rules.decide``, as a dry run first: the server stores none of its own
-    entries as refused) and the same writer (``ingest.apply_entries``), but one state load
-    and one insert for the whole approval instead of a dozen statements per entry (a city's
-    year is about a thousand settle entries)."""
+    in the server's own chain, in parts of at most one entry's bound (``bounds``), through
+    ``ingest.append_server_entries``: the same chain, rules and writer as every server entry,
+    one state load and one insert for the whole approval (a city's year is about a thousand
+    settle entries). Raises Refusal, booking nothing, if any part would not take effect."""
     max_entry = server.settings.get("bounds", "max_entry_amount")
-    head = conn.execute(select(t.devices).where(t.devices.c.id == server.device_id)).one()
-    seq, prev = int(head.head_seq), str(head.head_hash)
-    entries: list[Entry] = []
+    specs: list[ServerEntry] = []
     for st in statements:
         parts = -(-st.heitje_cents // max_entry)
         left = st.heitje_cents
         for part in range(1, parts + 1):
             amount = min(left, max_entry)
             left -= amount
-            seq += 1
-            entry = make_entry(
-                server.key,
-                server.device_id,
-                seq,
-                prev,
-                Kind.SETTLE,
-                debit=acc.till(st.merchant_id),
-                credit=acc.REDEMPTION,
-                amount=amount,
-                refs={
-                    "settlement": sid,
-                    "merchant": st.merchant_id,
-                    "part": part,
-                    "parts": parts,
-                    "euro_cents": st.euro_cents,
-                },
-                wall_time=server.now(),
+            specs.append(
+                ServerEntry(
+                    Kind.SETTLE,
+                    debit=acc.till(st.merchant_id),
+                    credit=acc.REDEMPTION,
+                    amount=amount,
+                    refs={
+                        "settlement": sid,
+                        "merchant": st.merchant_id,
+                        "part": part,
+                        "parts": parts,
+                        "euro_cents": st.euro_cents,
+                    },
+                )
             )
-            entries.append(entry)
-            prev = entry.entry_hash
-    view = server.server_view()
-    state = load_state(conn, server.settings, view, entries)
-    for entry in entries:
-        try:
-            decide(state, entry)
-        except Refused as exc:
-            raise Refusal(exc.code, detail=exc.detail) from exc
-    checked = [Checked(WireEntry.of(e), e, None) for e in entries]
-    outcome = apply_entries(server, conn, view, checked, version, "")
-    if outcome.refused:  # cannot happen after the dry run; never book half a settlement
-        raise Refusal(outcome.refused[0].code, detail="settle entry refused")
-    return entries
+    return append_server_entries(server, conn, version, specs)
 
 
 def cancel(server: Server, sid: int, *, by: str, reason: str = "") -> Settlement:

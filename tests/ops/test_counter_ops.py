@@ -4,6 +4,7 @@ server refused, and the end-of-day summary."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -233,11 +234,11 @@ def test_the_limits_in_force_are_there_for_the_screen(counter: Enrolled, gui: Gu
     assert limits.snapshot_max_age_ms == 259_200_000
 
 
-def test_a_pin_set_at_the_office_is_not_skipped_at_the_counter(
+def test_a_pin_set_at_the_office_is_checked_at_the_counter(
     counter: Enrolled, live: LiveServer, gui: Gui
 ) -> None:
-    """The server tells counters that a card has a PIN, not the PIN's hash; so above the
-    threshold this counter cannot check it, and refuses rather than let it pass."""
+    """The server hands counters the PIN's argon2id hash: above the threshold this counter
+    checks a PIN set at the office offline, and counts wrong tries here."""
     with live.server.write() as conn:
         version = live.server.bump(conn)
         conn.execute(
@@ -246,12 +247,66 @@ def test_a_pin_set_at_the_office_is_not_skipped_at_the_counter(
             .values(pin_hash=hash_pin("8642"), version=version)
         )
     counter.sync()
-    for handle in (
-        ops(counter).quote("C-0001", 1_001),
-        ops(counter).pay("C-0001", 1_001, pin="8642"),
-    ):
-        refusal = gui.refused(handle)
-        assert refusal.code == "pin_not_checkable" and "tot 10,00" in refusal.nl
-    assert gui.ok(ops(counter).pay("C-0001", 1_000)).remaining == GRANT - 1_000
+    assert gui.ok(ops(counter).quote("C-0001", 1_001)).pin_needed
+    assert gui.refused(ops(counter).pay("C-0001", 1_001)).code == "pin_needed"
+    assert gui.refused(ops(counter).pay("C-0001", 1_001, pin="1111")).code == "pin_wrong"
+    paid = gui.ok(ops(counter).pay("C-0001", 1_001, pin="8642"))
+    assert paid.remaining == GRANT - 1_001
+    # A hash the counter could not check (not argon2id) is not sent: refused above the threshold.
+    with live.server.write() as conn:
+        version = live.server.bump(conn)
+        conn.execute(
+            update(t.cards)
+            .where(t.cards.c.serial == "C-0001")
+            .values(pin_hash="$2b$12$notanargon2idhash", version=version)
+        )
+    counter.sync()
+    refusal = gui.refused(ops(counter).pay("C-0001", 1_001, pin="8642"))
+    assert refusal.code == "pin_not_checkable" and "tot 10,00" in refusal.nl
+    assert gui.ok(ops(counter).pay("C-0001", 1_000)).remaining == GRANT - 2_001
     # Nor may someone holding the card choose a new PIN here instead.
     assert gui.refused(ops(counter).set_pin("C-0001", "1111")).code == "pin_set_elsewhere"
+
+
+def test_the_exposure_a_payment_reuses_is_the_one_the_ledger_sums(counter: Enrolled) -> None:
+    """The writer keeps the exposure after its last spend (kiosk.db.sync_queries.ExposureHint)
+    so the next payment need not add up the unacknowledged spends again; whatever happens in
+    between (a refused payment, another kind of entry, the server's ack), the exposure the
+    policy sees is the ledger's own sum."""
+    o, store = ops(counter), counter.device.store
+
+    def summed() -> int:  # no hint: the facts query adds the entries up
+        with read_only(store.engine) as conn:
+            return q.spend_facts(
+                conn, store.device_id, "r-1", "m-1", None, o.ctx.now()
+            ).device_exposure
+
+    def seen() -> int:  # what the next payment's policy would be given
+        with store.transaction() as conn:
+            facts = q.payment_facts(
+                conn, store.device_id, "C-0001", "m-1", o.ctx.now(), store.exposure_hint()
+            )
+        return facts.spend.device_exposure
+
+    assert store.exposure_hint() is None and summed() == seen() == 0
+    first = o.pay_now("C-0001", 300)
+    hint = store.exposure_hint()
+    assert hint is not None and (hint.head_seq, hint.exposure) == (first.seq, 300)
+    o.pay_now("C-0002", 200)
+    assert summed() == seen() == 500
+    kept = store.exposure_hint()
+    with pytest.raises(Exception, match="2"):  # over the per-transaction cap: nothing written
+        o.pay_now("C-0001", 2_501)
+    assert store.exposure_hint() == kept and summed() == seen() == 500
+    o.refund_now(first.tx_id, 100)  # another kind of entry: the head moves past the hint
+    assert summed() == seen() == 500
+    other = threading.Thread(target=lambda: store.spend("r-1", "m-1", 30, card_serial="C-0001"))
+    other.start()  # a spend another thread wrote: this thread's hint knows nothing of it
+    other.join()
+    assert summed() == seen() == 530
+    o.pay_now("C-0001", 50)
+    assert summed() == seen() == 580
+    counter.sync()  # the ack moves the acknowledged seq: nothing is exposed any more
+    assert summed() == seen() == 0
+    o.pay_now("C-0002", 70)
+    assert summed() == seen() == 70
