@@ -124,6 +124,7 @@ class Chore(Base):
     starts_at: Mapped[int] = mapped_column(BigInteger)
     ends_at: Mapped[int] = mapped_column(BigInteger)
     klusbox_kind: Mapped[str | None] = mapped_column(String(40), default=None)
+    title_en: Mapped[str | None] = mapped_column(String(200), default=None)  # 0005
 
 
 class ChoreClaim(Base):

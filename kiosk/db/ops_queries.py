@@ -1,5 +1,7 @@
-"""The device-side reads behind kiosk/ops: who holds a card, a resident's money entries,
-chores, claims and loans, and a counter's day. Plain rows; the ops turn them into words.
+"""The device-side reads behind kiosk/ops: who holds a card, a resident's money entries (this
+device's own and the server's newest lines), chores, claims and loans, and a counter's day.
+Plain rows; the ops turn them into words. At the end: writing what a snapshot brings for
+these reads (money lines, claims).
 
 `read_only(engine)` is the connection the ops' reader threads use: on SQLite it begins
 deferred (kiosk.sql.READ_ONLY), so a screen's read never waits for a payment being written,
@@ -14,12 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
 import kiosk.db.models as m
 from kiosk.core.entries import Kind
 from kiosk.db.pin_models import CardPin
-from kiosk.db.sync_models import SyncFlag, SyncRefused
+from kiosk.db.sync_models import SyncFlag, SyncMoneyLine, SyncRefused
 from kiosk.sql import READ_ONLY
 
 ENTRIES = m.LedgerEntry.__table__
@@ -30,6 +32,7 @@ RESIDENTS = m.Resident.__table__
 PINS = CardPin.__table__
 FLAGS = SyncFlag.__table__
 REFUSED = SyncRefused.__table__
+LINES = SyncMoneyLine.__table__
 
 
 @contextmanager
@@ -186,15 +189,22 @@ def neighbourhood_name(conn: Connection, neighbourhood_id: str | None) -> str:
 
 
 def claim_chore_titles(conn: Connection, claim_ids: Iterable[str]) -> dict[str, str]:
+    return {k: nl for k, (nl, _) in claim_chore_titles_both(conn, claim_ids).items()}
+
+
+def claim_chore_titles_both(
+    conn: Connection, claim_ids: Iterable[str]
+) -> dict[str, tuple[str, str]]:
+    """claim id -> its chore's (Dutch title, English title or the Dutch one)."""
     wanted = sorted(set(claim_ids))
     if not wanted:
         return {}
     rows = conn.execute(
-        select(CLAIMS.c.id, CHORES.c.title)
+        select(CLAIMS.c.id, CHORES.c.title, CHORES.c.title_en)
         .join(CHORES, CHORES.c.id == CLAIMS.c.chore_id)
         .where(CLAIMS.c.id.in_(wanted))
     )
-    return {r.id: r.title for r in rows}
+    return {r.id: (r.title, r.title_en or r.title) for r in rows}
 
 
 # -- money entries of an account ---------------------------------------------------------------
@@ -255,7 +265,8 @@ class ChoreRow:
     capacity: int
     starts_at: int
     ends_at: int
-    taken_here: int  # claims this device knows of (not rejected)
+    taken_here: int  # claims this device knows of (its own, and the snapshot's; not rejected)
+    title_en: str | None = None
 
 
 def open_chores(conn: Connection, neighbourhood_id: str, now_ms: int) -> list[ChoreRow]:
@@ -273,7 +284,14 @@ def open_chores(conn: Connection, neighbourhood_id: str, now_ms: int) -> list[Ch
     )
     return [
         ChoreRow(
-            r.id, r.title, int(r.reward), int(r.capacity), int(r.starts_at), int(r.ends_at), r.taken
+            r.id,
+            r.title,
+            int(r.reward),
+            int(r.capacity),
+            int(r.starts_at),
+            int(r.ends_at),
+            r.taken,
+            r.title_en,
         )
         for r in rows
     ]
@@ -291,12 +309,20 @@ class ClaimRow:
     status: str
     reason: str | None
     updated_at: int
+    chore_title_en: str | None = None
 
 
 def resident_claims(conn: Connection, resident_id: str) -> list[ClaimRow]:
     """A resident's claims on chores this device knows, newest first."""
     rows = conn.execute(
-        select(CLAIMS, CHORES.c.title, CHORES.c.reward, CHORES.c.starts_at, CHORES.c.ends_at)
+        select(
+            CLAIMS,
+            CHORES.c.title,
+            CHORES.c.title_en,
+            CHORES.c.reward,
+            CHORES.c.starts_at,
+            CHORES.c.ends_at,
+        )
         .join(CHORES, CHORES.c.id == CLAIMS.c.chore_id)
         .where(CLAIMS.c.resident_id == resident_id)
         .order_by(CLAIMS.c.updated_at.desc(), CLAIMS.c.id)
@@ -313,6 +339,7 @@ def resident_claims(conn: Connection, resident_id: str) -> list[ClaimRow]:
             r.status,
             r.reason,
             int(r.updated_at),
+            r.title_en,
         )
         for r in rows
     ]
@@ -320,7 +347,14 @@ def resident_claims(conn: Connection, resident_id: str) -> list[ClaimRow]:
 
 def claim_row(conn: Connection, claim_id: str) -> ClaimRow | None:
     row = conn.execute(
-        select(CLAIMS, CHORES.c.title, CHORES.c.reward, CHORES.c.starts_at, CHORES.c.ends_at)
+        select(
+            CLAIMS,
+            CHORES.c.title,
+            CHORES.c.title_en,
+            CHORES.c.reward,
+            CHORES.c.starts_at,
+            CHORES.c.ends_at,
+        )
         .join(CHORES, CHORES.c.id == CLAIMS.c.chore_id)
         .where(CLAIMS.c.id == claim_id)
     ).first()
@@ -337,6 +371,7 @@ def claim_row(conn: Connection, claim_id: str) -> ClaimRow | None:
         row.status,
         row.reason,
         int(row.updated_at),
+        row.title_en,
     )
 
 
@@ -357,6 +392,7 @@ def chore(conn: Connection, chore_id: str) -> ChoreRow | None:
         int(row.starts_at),
         int(row.ends_at),
         int(taken),
+        row.title_en,
     )
 
 
@@ -499,3 +535,131 @@ def refused_recorded_between(
 def counter_entry(conn: Connection, device_id: str, tx_id: str) -> CounterRow | None:
     rows = _counter_rows(conn, device_id, ENTRIES.c.tx_id == tx_id)
     return rows[0] if rows else None
+
+
+# -- the server's money lines of a resident (from the kiosk's snapshot) ----------------------
+
+
+@dataclass(frozen=True)
+class ServerLine:
+    device_id: str
+    tx_id: str
+    kind: Kind
+    change: int
+    counterpart: str
+    counterpart_en: str
+    at: int
+
+
+def server_lines(conn: Connection, resident_id: str) -> list[ServerLine]:
+    """The resident's newest money lines as the last snapshot had them, newest first (a few
+    rows, by the table's primary key)."""
+    rows = conn.execute(
+        select(LINES).where(LINES.c.resident_id == resident_id).order_by(LINES.c.pos)
+    )
+    return [
+        ServerLine(
+            r.device_id,
+            r.tx_id,
+            Kind(r.kind),
+            int(r.change),
+            r.counterpart,
+            r.counterpart_en,
+            int(r.at),
+        )
+        for r in rows
+    ]
+
+
+def own_entries_after(
+    conn: Connection, device_id: str, account: str, after_seq: int, limit: int
+) -> list[MoneyRow]:
+    """This device's own money entries on `account` after `after_seq` (what the snapshot's
+    lines cannot hold yet), newest first."""
+    return [
+        r
+        for r in account_history(conn, account, limit)
+        if r.device_id == device_id and r.seq > after_seq
+    ]
+
+
+# -- writing what a snapshot brings ------------------------------------------------------------
+
+
+def apply_money_lines(conn: Connection, lines: list[dict[str, Any]], *, full: bool) -> None:
+    """A full snapshot's lines replace all; a delta's replace those of the residents it names."""
+    if full:
+        conn.execute(delete(LINES))
+    else:
+        for resident_id in sorted({str(x["resident_id"]) for x in lines}):
+            conn.execute(delete(LINES).where(LINES.c.resident_id == resident_id))
+    seen: set[tuple[str, str, str]] = set()
+    count: dict[str, int] = {}
+    rows = []
+    for x in lines:  # each resident's lines come newest first: keep that order
+        key = (str(x["resident_id"]), str(x["device_id"]), str(x["tx_id"]))
+        if key not in seen:
+            seen.add(key)
+            pos = count.get(key[0], 0)
+            count[key[0]] = pos + 1
+            rows.append({**x, "pos": pos})
+    if rows:
+        conn.execute(insert(LINES), rows)
+
+
+# signed_up -> checked_in -> done -> approved | rejected -> rewarded
+CLAIM_RANK: dict[str, int] = {
+    "signed_up": 0,
+    "checked_in": 1,
+    "done": 2,
+    "approved": 3,
+    "rejected": 3,
+    "rewarded": 4,
+}
+
+
+def apply_claims(conn: Connection, claims: list[dict[str, Any]]) -> None:
+    """Merge the snapshot's claims into chore_claims. The server's status is taken unless this
+    device is further along (a check-in of its own not yet on the server); a decision of the
+    same rank (the back office overturning a rejection) is the server's. A claim of a chore or
+    resident this device does not hold is skipped. If this device holds another claim of the
+    same resident on the same chore, the one further along stays."""
+    for c in claims:
+        known = (
+            conn.execute(
+                select(func.count()).select_from(CHORES).where(CHORES.c.id == c["chore_id"])
+            ).scalar_one()
+            and conn.execute(
+                select(func.count())
+                .select_from(RESIDENTS)
+                .where(RESIDENTS.c.id == c["resident_id"])
+            ).scalar_one()
+        )
+        if not known:
+            continue
+        values = {
+            "status": c["status"],
+            "reason": c.get("reason"),
+            "updated_at": int(c.get("updated_at") or 0),
+        }
+        rank = CLAIM_RANK.get(str(c["status"]), 0)
+        mine = conn.execute(select(CLAIMS).where(CLAIMS.c.id == c["id"])).first()
+        if mine is not None:
+            if rank >= CLAIM_RANK.get(mine.status, 0):
+                values["updated_at"] = max(values["updated_at"], int(mine.updated_at))
+                conn.execute(update(CLAIMS).where(CLAIMS.c.id == c["id"]).values(**values))
+            continue
+        other = conn.execute(
+            select(CLAIMS).where(
+                CLAIMS.c.chore_id == c["chore_id"], CLAIMS.c.resident_id == c["resident_id"]
+            )
+        ).first()
+        if other is not None:
+            if rank <= CLAIM_RANK.get(other.status, 0):
+                continue
+            conn.execute(delete(CLAIMS).where(CLAIMS.c.id == other.id))
+        conn.execute(
+            insert(CLAIMS).values(
+                id=c["id"], chore_id=c["chore_id"], resident_id=c["resident_id"], **values
+            )
+        )

@@ -1,18 +1,24 @@
 """Card PINs on this device (table card_pins): the slow hash, wrong tries, the block.
 
-The hashing itself is kiosk/ops/pins.py (argon2id); this module only stores its result.
+The hashing itself is kiosk/ops/pins.py (argon2id); this module only stores its result, and
+the hashes a snapshot brings (`apply_server_pins`).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from kiosk.core.entries import Kind
+from kiosk.db.models import LedgerEntry
 from kiosk.db.pin_models import CardPin
 
 PINS = CardPin.__table__
+ENTRIES = LedgerEntry.__table__
 MAX_WRONG_TRIES: Final = 3
 
 
@@ -32,11 +38,16 @@ def pin_state(conn: Connection, serial: str) -> PinState | None:
 
 
 def store_pin_hash(conn: Connection, serial: str, pin_hash: str, now_ms: int) -> None:
-    """Set (or replace) the card's PIN hash; the wrong tries start from nothing."""
+    """Set (or replace) the card's PIN hash here; the wrong tries start from nothing."""
     conn.execute(delete(PINS).where(PINS.c.serial == serial))
     conn.execute(
         insert(PINS).values(
-            serial=serial, pin_hash=pin_hash, wrong_tries=0, blocked_at=None, updated_at=now_ms
+            serial=serial,
+            pin_hash=pin_hash,
+            wrong_tries=0,
+            blocked_at=None,
+            updated_at=now_ms,
+            source=SOURCE_DEVICE,
         )
     )
 
@@ -69,3 +80,65 @@ def unblock(conn: Connection, serial: str, now_ms: int) -> bool:
         .values(wrong_tries=0, blocked_at=None, updated_at=now_ms)
     ).rowcount
     return bool(changed)
+
+
+# -- what a snapshot brings ------------------------------------------------------------------
+
+SOURCE_DEVICE: Final = "device"  # set at this device
+SOURCE_SERVER: Final = "server"  # from a snapshot
+
+
+def pending_pin_cards(conn: Connection, device_id: str, acked_seq: int) -> set[str]:
+    """The cards whose PIN this device set in a card event the server has not acknowledged
+    yet: a snapshot's hash for them is older than ours."""
+    rows = conn.execute(
+        select(ENTRIES.c.refs).where(
+            ENTRIES.c.device_id == device_id,
+            ENTRIES.c.seq > acked_seq,
+            ENTRIES.c.kind == Kind.CARD_EVENT.value,
+        )
+    ).scalars()
+    found = set()
+    for text in rows:
+        refs = json.loads(text)
+        if refs.get("event") == "pin_set" and isinstance(refs.get("card"), str):
+            found.add(refs["card"])
+    return found
+
+
+def apply_server_pins(
+    conn: Connection, pins: Mapping[str, str | None], keep: set[str], now_ms: int
+) -> None:
+    """The snapshot's PIN hashes (serial -> hash, None: no PIN on the server), in the
+    snapshot's transaction. A new hash replaces ours and starts the wrong tries again (a
+    block made here stays until staff lift it); the same hash keeps them; no hash removes a
+    hash that came from the server, and leaves one set here (the server may not know it yet).
+    Cards in `keep` (a PIN set here, not yet acknowledged) are left alone."""
+    held = {r.serial: r for r in conn.execute(select(PINS))}  # a small table: read it once
+    for serial, pin_hash in sorted(pins.items()):
+        if serial in keep:
+            continue
+        row = held.get(serial)
+        if pin_hash is None:
+            if row is not None and row.source == SOURCE_SERVER:
+                conn.execute(delete(PINS).where(PINS.c.serial == serial))
+            continue
+        if row is None:
+            conn.execute(
+                insert(PINS).values(
+                    serial=serial,
+                    pin_hash=pin_hash,
+                    wrong_tries=0,
+                    blocked_at=None,
+                    updated_at=now_ms,
+                    source=SOURCE_SERVER,
+                )
+            )
+        elif row.pin_hash != pin_hash:
+            conn.execute(
+                update(PINS)
+                .where(PINS.c.serial == serial)
+                .values(pin_hash=pin_hash, wrong_tries=0, updated_at=now_ms, source=SOURCE_SERVER)
+            )
+        elif row.source != SOURCE_SERVER:
+            conn.execute(update(PINS).where(PINS.c.serial == serial).values(source=SOURCE_SERVER))

@@ -1,5 +1,6 @@
-"""The device's sync state (migrations 0002, 0003): the pinned server, the current snapshot, the
-snapshot's balances and flags, the outbound batches, and the entries the server refused.
+"""The device's sync state (migrations 0002, 0003, 0005): the pinned server, the current
+snapshot, the snapshot's balances and flags, the outbound batches, the entries the server
+refused, and the residents' money lines on the server.
 
 These sit next to the ledger tables and never change them: the local `balances` table stays
 the running sum of this device's own entries (so `ledger verify` holds), and the server's view
@@ -105,3 +106,21 @@ class SyncOwnBase(Base):
     device_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     account_id: Mapped[str] = mapped_column(String(60), primary_key=True)
     base: Mapped[int] = mapped_column(BigInteger)
+
+
+class SyncMoneyLine(Base):
+    """A resident's money line on the server (migration 0005): a kiosk's snapshot carries each
+    resident's newest few, and replaces a resident's lines whole when their wallet changed.
+    `change` is signed (negative: out of the wallet); `counterpart` the shop's name or the
+    chore's title ("" for the municipality), `counterpart_en` the chore's English title."""
+
+    __tablename__ = "sync_money_lines"
+    resident_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    tx_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    change: Mapped[int] = mapped_column(BigInteger)
+    counterpart: Mapped[str] = mapped_column(Text)
+    counterpart_en: Mapped[str] = mapped_column(Text)
+    at: Mapped[int] = mapped_column(BigInteger)
+    pos: Mapped[int] = mapped_column(Integer)  # 0 for the resident's newest line, then 1, ...

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, select
 
+from kiosk.backup import RESTORE_MARKER, restore_pending
 from kiosk.core import roles
 from kiosk.core.cards import Card
 from kiosk.core.clock import Clock, SystemClock
@@ -98,6 +99,14 @@ class Device:
                 interval_s=options.sync_interval_s,
                 on_status=self._on_sync_status,
             )
+        # A ledger put back from a backup writes nothing until the server's copy of its chain
+        # was taken back (kiosk/backup.py, SyncClient.reconcile_restored): the first thing each
+        # sync round does until it succeeds.
+        self.restore_pending = self.enrolled and restore_pending(self.data_dir) is not None
+        if self.restore_pending:
+            handle.store.blocked = err.restore_pending()
+            if self.sync_client is not None:
+                self.sync_client.before_sync = self._reconcile_restored
         self.ctx = OpsContext(
             store=handle.store,
             runner=self.runner,
@@ -153,6 +162,15 @@ class Device:
             enrolled=self.enrolled,
             sync=sync,
         )
+
+    def _reconcile_restored(self) -> None:
+        # On the sync thread, before the round's upload.
+        assert self.sync_client is not None
+        self.sync_client.reconcile_restored()
+        (self.data_dir / RESTORE_MARKER).unlink(missing_ok=True)
+        self.handle.store.blocked = None
+        self.restore_pending = False
+        self.sync_client.before_sync = None
 
     # -- scans -----------------------------------------------------------------------------------
 

@@ -47,6 +47,16 @@ def unknown_card() -> OpsError:
     )
 
 
+def restore_pending() -> OpsError:
+    return OpsError(
+        "restore_pending",
+        "Dit apparaat is teruggezet van een reservekopie en boekt pas weer als het de server "
+        "heeft gesproken. Zorg dat het apparaat online is; het gaat dan vanzelf verder.",
+        "This device was restored from a backup and books again only once it has spoken to "
+        "the server. Make sure it is online; it then carries on by itself.",
+    )
+
+
 def repeat_scan() -> OpsError:
     return OpsError(
         "repeat_scan",

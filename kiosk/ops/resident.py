@@ -7,6 +7,8 @@ are the same work on the calling thread, for the runner's threads, tests and ben
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
+
 from kiosk.core import accounts as acc
 from kiosk.core.entries import Entry, Kind
 from kiosk.core.roles import ROLE_KINDS
@@ -36,18 +38,55 @@ def _on_now(starts_at: int, ends_at: int, now: int) -> bool:
 
 
 def _history_line(
-    r: oq.MoneyRow, wallet: str, merchants: dict[str, str], chores: dict[str, str]
+    r: oq.MoneyRow,
+    wallet: str,
+    merchants: dict[str, str],
+    chores: dict[str, tuple[str, str]],
 ) -> HistoryLine:
     change = w.wallet_change(wallet, r.debit, r.amount)
     merchant = w.merchant_of(r.refs, r.debit, r.credit)
-    words = w.history_words(r.kind, r.amount, change, merchant, r.refs, merchants, chores)
+    words = w.history_words(
+        r.kind,
+        r.amount,
+        change,
+        merchant,
+        r.refs,
+        merchants,
+        {k: nl for k, (nl, _) in chores.items()},
+        {k: en for k, (_, en) in chores.items()},
+    )
     return HistoryLine(r.tx_id, r.kind, r.wall_time, change, words)
+
+
+def _server_line(s: oq.ServerLine) -> HistoryLine:
+    words = w.line_words(s.kind, s.change, s.counterpart, s.counterpart_en)
+    return HistoryLine(s.tx_id, s.kind, s.at, s.change, words)
+
+
+def _history(
+    conn: Connection, device_id: str, wallet: str, resident_id: str, limit: int
+) -> tuple[HistoryLine, ...]:
+    """The newest `limit` money lines: the server's (from the snapshot) merged with this
+    device's own entries that they do not hold; without a snapshot, the own ledger alone."""
+    server = oq.server_lines(conn, resident_id)
+    have = {(s.device_id, s.tx_id) for s in server}
+    rows = [
+        r for r in oq.account_history(conn, wallet, limit) if (r.device_id, r.tx_id) not in have
+    ]
+    merchants = oq.merchant_names(conn, (w.merchant_of(r.refs, r.debit, r.credit) for r in rows))
+    chores = oq.claim_chore_titles_both(
+        conn, (str(r.refs["claim"]) for r in rows if "claim" in r.refs)
+    )
+    lines = [(s.at, 1, _server_line(s)) for s in server]
+    lines += [(r.wall_time, 0, _history_line(r, wallet, merchants, chores)) for r in rows]
+    lines.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    return tuple(line for _, _, line in lines[:limit])
 
 
 def _chore_line(c: oq.ChoreRow) -> ChoreLine:
     left = max(c.capacity - c.taken_here, 0)
-    words = w.chore_words(c.title, c.reward, left)
-    return ChoreLine(c.id, c.title, c.reward, c.starts_at, c.ends_at, left, words)
+    words = w.chore_words(c.title, c.reward, left, c.title_en)
+    return ChoreLine(c.id, c.title, c.reward, c.starts_at, c.ends_at, left, words, c.title_en)
 
 
 def _claim_line(c: oq.ClaimRow, now: int) -> ClaimLine:
@@ -63,6 +102,8 @@ def _claim_line(c: oq.ClaimRow, now: int) -> ClaimLine:
         c.ends_at,
         can_check_in=c.status == "signed_up" and on,
         can_check_out=c.status == "checked_in" and on,
+        title_en=c.chore_title_en,
+        reason=c.reason,
     )
 
 
@@ -99,13 +140,7 @@ class ClaimOps:
                 q.spendable_balance(conn, ctx.device_id, wallet) if self.shows_balance else None
             )
             flagged = q.has_flag(conn, "resident", resident_id, "flagged")
-            rows = oq.account_history(conn, wallet, ctx.config.history_lines)
-            merchants = oq.merchant_names(
-                conn, (w.merchant_of(r.refs, r.debit, r.credit) for r in rows)
-            )
-            chores_by_claim = oq.claim_chore_titles(
-                conn, (str(r.refs["claim"]) for r in rows if "claim" in r.refs)
-            )
+            history = _history(conn, ctx.device_id, wallet, resident_id, ctx.config.history_lines)
             claims = oq.resident_claims(conn, resident_id)
             claimed = {c.chore_id for c in claims}
             chores = (
@@ -115,7 +150,6 @@ class ClaimOps:
             )
             loans = oq.open_loans(conn, resident_id)
             neighbourhood = oq.neighbourhood_name(conn, holder.neighbourhood_id)
-        history = tuple(_history_line(r, wallet, merchants, chores_by_claim) for r in rows)
         open_chores = tuple(_chore_line(c) for c in chores if c.id not in claimed)
         my_chores = tuple(_claim_line(c, now) for c in claims)
         loan_lines = tuple(_loan_line(loan, now) for loan in loans)
@@ -204,7 +238,7 @@ class KioskOps(ClaimOps):
         claim_id = ctx.store.sign_up(chore_id, holder.resident_id)
         entry = _last_entry(ctx)
         ctx.appended(entry, holder.resident_id)
-        return SignedUp(claim_id, chore_id, chore.title, entry.tx_id)
+        return SignedUp(claim_id, chore_id, chore.title, entry.tx_id, chore.title_en)
 
     # -- PIN -----------------------------------------------------------------------------------
 
@@ -218,8 +252,9 @@ class KioskOps(ClaimOps):
 
 def set_pin_now(ctx: OpsContext, card_serial: str, new_pin: str, old_pin: str | None) -> PinSet:
     """Set a card's PIN on this device (a card that has one needs the old PIN first). Where
-    the device's role signs card events (the resident kiosk), a "pin_set" entry records that
-    the card has a PIN; the PIN and its hash never go into the ledger."""
+    the device's role signs card events (the resident kiosk), a "pin_set" entry carries the
+    new PIN's argon2id hash to the server, which hands it to the counters (and to the card's
+    neighbourhood's kiosks) in their snapshots; the PIN itself goes nowhere."""
     check_pin_form(new_pin)
     now = ctx.now()
     with read_only(ctx.engine) as conn:
@@ -244,7 +279,7 @@ def set_pin_now(ctx: OpsContext, card_serial: str, new_pin: str, old_pin: str | 
         pq.store_pin_hash(conn, card_serial, new_hash, now)
         if _signs_card_events(ctx):
             entry = ctx.store.card_event_in(
-                conn, card_serial, "pin_set", resident_id=holder.resident_id
+                conn, card_serial, "pin_set", resident_id=holder.resident_id, pin_hash=new_hash
             )
     if entry is not None:
         ctx.appended(entry, holder.resident_id)

@@ -39,7 +39,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class HistoryLine:
-    """One money entry of the resident, in words: "Bakker Jansen — 3,50"."""
+    """One money entry of the resident, in words: "Bakker Jansen — 3,50". On an enrolled
+    kiosk these are the server's newest lines (from the snapshot) and this device's own
+    newer entries; on a device never enrolled, its own ledger."""
 
     tx_id: str
     kind: Kind
@@ -57,8 +59,9 @@ class ChoreLine:
     reward: int
     starts_at: int
     ends_at: int
-    places_left: int  # as far as this device knows (its own sign-ups)
-    words: Words  # "Pleintje vegen — 5,00 — nog 3 plaatsen"
+    places_left: int  # as far as this device knows (its own sign-ups and the snapshot's claims)
+    words: Words  # "Pleintje vegen — 5,00 — nog 3 plaatsen" (in English: the English title)
+    title_en: str | None = None  # the English title, where the back office gave one
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class ClaimLine:
     ends_at: int
     can_check_in: bool  # signed up, and the chore is on now
     can_check_out: bool  # checked in, and the chore is on now
+    title_en: str | None = None  # the chore's English title, where it has one
+    reason: str | None = None  # a rejection's reason, as the inspector wrote it
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,7 @@ class SignedUp:
     chore_id: str
     title: str
     tx_id: str
+    title_en: str | None = None
 
 
 @dataclass(frozen=True)

@@ -46,24 +46,40 @@ def history_words(
     refs: Mapping[str, object],
     merchants: Mapping[str, str],
     chores_by_claim: Mapping[str, str],
+    chores_by_claim_en: Mapping[str, str] | None = None,
 ) -> Words:
-    """One money entry of a wallet as a line of text."""
-    merchant = merchants.get(merchant_id, merchant_id)
+    """One money entry of a wallet (this device's own ledger) as a line of text."""
+    if kind in (Kind.SPEND, Kind.REFUND):
+        name = merchants.get(merchant_id, merchant_id)
+        return line_words(kind, change, name, name)
+    if kind is Kind.EARN:
+        claim = str(refs.get("claim", ""))
+        nl = chores_by_claim.get(claim, "")
+        en = (chores_by_claim_en or {}).get(claim, "") or nl
+        return line_words(kind, change, nl, en)
+    return line_words(kind, change, "", "")
+
+
+def line_words(kind: Kind, change: int, counterpart: str, counterpart_en: str = "") -> Words:
+    """A money line as a person reads it, from what it did to the wallet (`change`, signed)
+    and who was on the other side: the shop, or the chore of a reward ("" for the
+    municipality). The same words for the device's own entries and the server's lines."""
+    amount = abs(change)
+    en_name = counterpart_en or counterpart
     if kind is Kind.SPEND:
         return Words(
-            f"{merchant}{DASH}{money(amount, 'nl')}", f"{merchant}{DASH}{money(amount, 'en')}"
+            f"{counterpart}{DASH}{money(amount, 'nl')}", f"{en_name}{DASH}{money(amount, 'en')}"
         )
     if kind is Kind.REFUND:
         return Words(
-            f"Terug van {merchant or 'de winkel'}{DASH}{_in(amount, 'nl')}",
-            f"Refund from {merchant or 'the shop'}{DASH}{_in(amount, 'en')}",
+            f"Terug van {counterpart or 'de winkel'}{DASH}{_in(amount, 'nl')}",
+            f"Refund from {en_name or 'the shop'}{DASH}{_in(amount, 'en')}",
         )
     if kind is Kind.EARN:
-        chore = chores_by_claim.get(str(refs.get("claim", "")))
-        if chore:
+        if counterpart:
             return Words(
-                f"Beloning: {chore}{DASH}{_in(amount, 'nl')}",
-                f"Reward: {chore}{DASH}{_in(amount, 'en')}",
+                f"Beloning: {counterpart}{DASH}{_in(amount, 'nl')}",
+                f"Reward: {en_name}{DASH}{_in(amount, 'en')}",
             )
         return Words(
             f"Beloning voor een klus{DASH}{_in(amount, 'nl')}",
@@ -103,7 +119,9 @@ def claim_status_words(status: str, reason: str | None = None) -> Words:
     return base
 
 
-def chore_words(title: str, reward: int, places_left: int) -> Words:
+def chore_words(title: str, reward: int, places_left: int, title_en: str | None = None) -> Words:
+    """A chore open for sign-up: its title (the English one in English, where it has one),
+    reward and places left."""
     places_nl = (
         "vol"
         if places_left <= 0
@@ -116,8 +134,13 @@ def chore_words(title: str, reward: int, places_left: int) -> Words:
     )
     return Words(
         f"{title}{DASH}{money(reward, 'nl')}{DASH}{places_nl}",
-        f"{title}{DASH}{money(reward, 'en')}{DASH}{places_en}",
+        f"{title_en or title}{DASH}{money(reward, 'en')}{DASH}{places_en}",
     )
+
+
+def title_words(title: str, title_en: str | None = None) -> Words:
+    """A chore's title: Dutch, and English where the back office gave one."""
+    return Words(title, title_en or title)
 
 
 def date_words(ms: int) -> Words:

@@ -19,9 +19,9 @@ from sqlalchemy import Connection
 
 from kiosk.core import roles
 from kiosk.core.entries import Entry, Kind
-from kiosk.server import devices, enrolment, ingest, snapshots
+from kiosk.server import chain_copy, devices, enrolment, ingest, snapshots
 from kiosk.server.context import DeviceView, ServerCore
-from kiosk.sync.protocol import Ack, Batch, DeviceCertificate, EnrolRequest, Snapshot
+from kiosk.sync.protocol import Ack, Batch, ChainCopy, DeviceCertificate, EnrolRequest, Snapshot
 
 
 class Server(ServerCore):
@@ -66,6 +66,9 @@ class Server(ServerCore):
         self, headers: Mapping[str, str], since: int | None
     ) -> DeviceView:
         return snapshots.authenticate(self, headers, since)
+
+    def own_chain(self, device_id: str, after: int, headers: Mapping[str, str]) -> ChainCopy:
+        return chain_copy.own_chain(self, device_id, after, headers)
 
     def snapshot_for(self, device: DeviceView, since: int | None = None) -> Snapshot:
         return snapshots.build(self, device, since)

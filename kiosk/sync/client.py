@@ -12,6 +12,9 @@ Money safety rests on three habits here:
   nonce (a retry is a new request: the server refuses a nonce it has seen).
 * A snapshot is verified, checked to be newer, and applied whole in one transaction whose
   last write is its version.
+* After a restore from a backup (kiosk/backup.py), the device first takes back its own
+  entries from the server's copy of its chain (`reconcile_restored`), so it never signs a seq
+  the server already holds.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import datetime as dt
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
@@ -32,6 +36,8 @@ from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.crypto import SigningKey, VerifyKey, device_id_for, verify_key_from_hex
 from kiosk.core.errors import HeitjeError
 from kiosk.db import sync_queries as q
+from kiosk.db.adopt import adopt_own_entries
+from kiosk.db.errors import LedgerError
 from kiosk.sync import protocol as p
 from kiosk.sync.faults import (
     DEVICE_AFTER_ACK,
@@ -39,6 +45,7 @@ from kiosk.sync.faults import (
     DEVICE_SNAPSHOT_UNCOMMITTED,
     fault_point,
 )
+from kiosk.sync.snapshot_contents import apply_contents
 
 log = logging.getLogger("kiosk.sync")
 
@@ -47,6 +54,9 @@ INFO_PATH: Final = "/v1/info"
 ENROL_PATH: Final = "/v1/enrol"
 BATCH_PATH: Final = "/v1/batches"
 SNAPSHOT_PATH: Final = "/v1/snapshot"
+HEAD_PATH: Final = "/v1/devices/{device_id}/head"
+CHAIN_PATH: Final = "/v1/devices/{device_id}/entries"
+RESTORE_FORKED: Final = "restore_forked"
 
 BATCH_SIZE: Final = 1000
 TIMEOUT_S: Final = 30.0
@@ -96,6 +106,23 @@ class SnapshotResult:
     version: int
 
 
+@dataclass(frozen=True)
+class Reconciled:
+    local_head: int  # where the restored ledger ended
+    server_head: int  # where the server's copy of our chain ends
+    taken_back: int  # entries taken back from it
+
+
+def _forked(seq: int) -> SyncError:
+    return _err(
+        RESTORE_FORKED,
+        f"De server heeft een andere boeking op nummer {seq} dan dit apparaat. Het apparaat "
+        "boekt niets meer tot de beheerder dit heeft opgelost.",
+        f"The server holds a different entry at seq {seq} than this device. The device books "
+        "nothing until the administrator has resolved it.",
+    )
+
+
 class SyncClient:
     """One device's connection to its server. Not thread-safe: one sync at a time."""
 
@@ -116,6 +143,9 @@ class SyncClient:
         self._timeout = timeout_s
         self._http: httpx.Client | None = None
         self._http_url: str | None = None
+        # Run at the start of every sync round (the device reconciles a restored ledger here,
+        # before anything is uploaded); an exception ends the round as its failure.
+        self.before_sync: Callable[[], object] | None = None
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -471,6 +501,10 @@ class SyncClient:
                 _to_snapshot_data(snapshot, self._self_acked_seq(conn, snapshot, current, hint)),
                 self.clock.now_ms(),
             )
+            # PIN hashes, claims, money lines (kiosk/sync/snapshot_contents.py)
+            apply_contents(
+                conn, snapshot, self.device_id, q.stored_status(conn).acked_seq, self.clock.now_ms()
+            )
             fault_point(DEVICE_SNAPSHOT_UNCOMMITTED)
         return SnapshotResult(True, snapshot.version)
 
@@ -487,6 +521,70 @@ class SyncClient:
         previous = current.self_acked_seq if current is not None else 0
         return max(previous, hint)
 
+    # -- after a restore -------------------------------------------------------------------
+
+    def reconcile_restored(self) -> Reconciled:
+        """Bring a ledger restored from a backup level with the server's copy of our chain.
+
+        Asks where the server's copy ends (a signed ack); if it is ahead of our head, takes
+        back our own entries after it, page by page (a request signed with our key), and
+        appends them exactly as signed (kiosk/db/adopt.py: link, hash, our key, shape, or
+        nothing), marked synced. If it is level or behind, checks that its head is our entry
+        at that seq (our unsent entries go up with the next upload). A fork raises
+        `restore_forked`: that needs the administrator, not a guess.
+        """
+        server, server_key = self._pinned()
+        path = HEAD_PATH.format(device_id=self.device_id)
+        _, body = self._request(server.url, "GET", path)
+        ack = self._check_ack(_parse(p.Ack, body), server_key)
+        with self.engine.connect() as conn:
+            local_head = q.local_head(conn, self.device_id)
+        taken = 0
+        if ack.acked_seq <= local_head:
+            if ack.acked_seq > 0:
+                with self.engine.connect() as conn:
+                    if q.entry_hash_at(conn, self.device_id, ack.acked_seq) != ack.head_hash:
+                        raise _forked(ack.acked_seq)
+            return Reconciled(local_head, ack.acked_seq, 0)
+        after = local_head
+        while after < ack.acked_seq:
+            at, nonce = self.clock.now_ms(), secrets.token_hex(16)
+            message = p.chain_request_message(self.device_id, after, at, nonce)
+            _, page_body = self._request(
+                server.url,
+                "GET",
+                CHAIN_PATH.format(device_id=self.device_id),
+                params={"after": str(after)},
+                headers=p.signed_request_headers(self.key, self.device_id, message, at, nonce),
+            )
+            page = _parse(p.ChainCopy, page_body)
+            if page.device_id != self.device_id or page.after != after or not page.entries:
+                raise _forked(after + 1)
+            try:
+                entries = [w.to_entry() for w in page.entries]
+            except HeitjeError as exc:
+                raise _forked(after + 1) from exc
+            try:
+                with self.engine.begin() as conn:
+                    after = adopt_own_entries(
+                        conn, self.device_id, self.key.verify_key, entries, self.clock.now_ms()
+                    )
+            except LedgerError as exc:  # the copy does not continue our chain: a fork
+                log.warning("restore: the server's copy does not fit: %s", exc.en)
+                raise _forked(after + 1) from exc
+            taken += len(entries)
+        with self.engine.begin() as conn:
+            if q.entry_hash_at(conn, self.device_id, ack.acked_seq) != ack.head_hash:
+                raise _forked(ack.acked_seq)
+            q.mark_synced(conn, self.device_id, ack.acked_seq, ack.head_hash, self.clock.now_ms())
+        log.info(
+            "restored ledger reconciled: local head %d, server head %d, %d entries taken back",
+            local_head,
+            ack.acked_seq,
+            taken,
+        )
+        return Reconciled(local_head, ack.acked_seq, taken)
+
     # -- both ------------------------------------------------------------------------------
 
     def sync_once(self) -> tuple[UploadResult, SnapshotResult]:
@@ -499,6 +597,8 @@ class SyncClient:
         # The certificate may have been stored by another process (`kiosk enrol` while the
         # app runs): the store reads its role again, once a round, not once a payment.
         q.forget_signing_role(self.engine, self.device_id)
+        if self.before_sync is not None:
+            self.before_sync()
         try:
             up = self.upload()
         except SyncError as exc:

@@ -20,7 +20,8 @@ Changes here are additive only (new optional fields, new error codes).
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Final, Literal, TypeVar
+import re
+from typing import Annotated, Any, Final, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -34,6 +35,8 @@ PROTOCOL_VERSION: Final = 1
 
 BATCH_DOMAIN: Final = "heitje/batch/v1"
 SNAPSHOT_REQUEST_DOMAIN: Final = "heitje/snapshot-request/v1"
+CHAIN_REQUEST_DOMAIN: Final = "heitje/chain-request/v1"
+MAX_CHAIN_PAGE: Final = 1000  # entries per answer of GET /v1/devices/{id}/entries
 ACK_DOMAIN: Final = "heitje/ack/v1"
 SNAPSHOT_DOMAIN: Final = "heitje/snapshot/v1"
 CERT_DOMAIN: Final = "heitje/cert/v1"
@@ -307,6 +310,17 @@ class Batch(_Signed):
     entries: Annotated[list[WireEntry], Field(min_length=1, max_length=MAX_BATCH_ENTRIES)]
 
 
+class ChainCopy(_Model):
+    """The server's copy of a device's own chain after seq `after`, for that device only (a
+    restored device takes back what it already sent). Not signed by the server: each entry is
+    the device's own, checked against its own key."""
+
+    device_id: Ident
+    after: Count
+    head_seq: Count  # the server's head of this device's chain
+    entries: Annotated[list[WireEntry], Field(max_length=MAX_CHAIN_PAGE)]
+
+
 AckStatus = Literal["applied", "duplicate", "partial", "head"]
 
 
@@ -349,12 +363,25 @@ class ResidentRow(_Model):
     flagged: bool  # negative balance after offline spends: no offline spending until repaid
 
 
+# An argon2id hash in its PHC string form ($argon2id$v=19$m=...,t=...,p=...$salt$hash), as
+# kiosk/ops/pins.py and the back office make them: never a PIN.
+PIN_HASH_PATTERN: Final = (
+    r"^\$argon2id\$v=19\$m=[0-9]{1,8},t=[0-9]{1,4},p=[0-9]{1,3}"
+    r"\$[A-Za-z0-9+/]{11,64}\$[A-Za-z0-9+/]{16,128}$"
+)
+PIN_HASH_RE: Final = re.compile(PIN_HASH_PATTERN)
+PinHash = Annotated[str, Field(max_length=200, pattern=PIN_HASH_PATTERN)]
+
+
 class CardRow(_Model):
     serial: Ident
     kind: Literal["resident", "staff", "klusbox"]
     resident_id: Ident | None
     status: Literal["active", "revoked"]
     pin_needed: bool = False  # the card has a PIN: ask it above the threshold
+    # The PIN's slow hash, for the devices that check it offline (counters, the card's own
+    # neighbourhood's kiosks); None elsewhere, and when the card has no PIN.
+    pin_hash: PinHash | None = None
 
 
 class MerchantRow(_Model):
@@ -366,13 +393,46 @@ class MerchantRow(_Model):
 
 class ChoreRow(_Model):
     id: Ident
-    title: Text
+    title: Text  # Dutch, the one kiosks show first
     neighbourhood_id: Ident
     reward: Count
     capacity: Count
     starts_at: Millis
     ends_at: Millis
     klusbox_kind: Ident | None = None
+    title_en: Text | None = None  # English, where the back office gave one
+
+
+ClaimStatus = Literal["signed_up", "checked_in", "done", "approved", "rejected", "rewarded"]
+CLAIM_STATUSES: Final[frozenset[str]] = frozenset(get_args(ClaimStatus))
+
+
+class ClaimRow(_Model):
+    """Where a resident's claim on a chore stands on the server (kiosks of the resident's
+    neighbourhood): signed up, checked in, done, approved, rejected (with the inspector's
+    reason), rewarded (with what was credited)."""
+
+    id: Ident
+    chore_id: Ident
+    resident_id: Ident
+    status: ClaimStatus
+    reason: Text | None = None  # a rejection's reason, as the inspector wrote it
+    reward: Count = 0  # the earn credited for it (rewarded), else 0
+    updated_at: Millis = 0  # the wall time of its last step on the server
+
+
+class MoneyLine(_Model):
+    """One of a resident's newest money entries on the server (kiosks of the resident's
+    neighbourhood): what, with whom, the signed change to the wallet, when."""
+
+    resident_id: Ident
+    device_id: Ident  # whose chain the entry is in, with its tx_id (unique per device)
+    tx_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+    kind: Literal["earn", "spend", "refund", "adjust", "expire", "settle"]
+    change: Annotated[int, Field(ge=-MAX_INT, le=MAX_INT)]  # negative: money out of the wallet
+    counterpart: Text = ""  # the shop's name, the chore's (Dutch) title; "" for the municipality
+    counterpart_en: Text = ""  # the chore's English title, where it has one
+    at: Millis  # the entry's wall time
 
 
 class KlusboxRow(_Model):
@@ -402,6 +462,14 @@ class Snapshot(_Signed):
     revoked_devices: list[Ident]
     approved_claims: list[Ident] = []  # no longer sent (kept for old devices: always empty)
     role: Role | None = None  # whose view this is: each role gets only what it needs
+    # Kiosks only, for the residents of their neighbourhood. Claims merge by id like the rows
+    # above. `history` holds, for each resident it names, that resident's newest lines
+    # (at most HISTORY_LINES, newest first): they replace the ones the device had.
+    claims: list[ClaimRow] = []
+    history: list[MoneyLine] = []
+
+
+HISTORY_LINES: Final = 10  # money lines per resident in a kiosk's snapshot
 
 
 class ServerInfo(_Model):
@@ -430,16 +498,34 @@ def snapshot_request_message(device_id: str, since: int | None, at_ms: int, nonc
     ).encode()
 
 
-def snapshot_request_headers(
-    key: SigningKey, device_id: str, since: int | None, at_ms: int, nonce: str
+def chain_request_message(device_id: str, after: int, at_ms: int, nonce: str) -> bytes:
+    """What a device signs to take back its own chain from the server (after a restore):
+    who, from which seq, when, and a fresh nonce."""
+    return (
+        f'{CHAIN_REQUEST_DOMAIN}\x00{{"after":{after},"at":{at_ms},"device_id":'
+        f'{_text(device_id)},"nonce":"{nonce}"}}'
+    ).encode()
+
+
+def signed_request_headers(
+    key: SigningKey, device_id: str, message: bytes, at_ms: int, nonce: str
 ) -> dict[str, str]:
-    """The headers of a signed snapshot request (`nonce`: 32 random hex digits)."""
+    """The headers of a device-signed request whose signed `message` was built for `at_ms`
+    and `nonce` (snapshot_request_message, chain_request_message)."""
     return {
         AUTH_DEVICE_HEADER: device_id,
         AUTH_TIME_HEADER: str(at_ms),
         AUTH_NONCE_HEADER: nonce,
-        AUTH_SIGNATURE_HEADER: sign(key, snapshot_request_message(device_id, since, at_ms, nonce)),
+        AUTH_SIGNATURE_HEADER: sign(key, message),
     }
+
+
+def snapshot_request_headers(
+    key: SigningKey, device_id: str, since: int | None, at_ms: int, nonce: str
+) -> dict[str, str]:
+    """The headers of a signed snapshot request (`nonce`: 32 random hex digits)."""
+    message = snapshot_request_message(device_id, since, at_ms, nonce)
+    return signed_request_headers(key, device_id, message, at_ms, nonce)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ scan shows, signing up, checking in and out, setting a PIN; and the klusbox desk
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,15 +14,17 @@ from sqlalchemy import insert, select
 from kiosk.core import roles
 from kiosk.core.entries import Kind
 from kiosk.db import models as m
+from kiosk.db import ops_queries as oq
 from kiosk.db.ops_queries import read_only
 from kiosk.db.verify import verify_ledger
 from kiosk.ops.events import LedgerAppended
+from kiosk.ops.pins import pin_matches
 from kiosk.ops.resident import KioskOps
 from kiosk.server import admin
 from kiosk.server import tables as t
 from tests.server.conftest import NOW, LiveServer
 
-from .conftest import DAY, HOUR, Enrolled, Gui, enrol
+from .conftest import DAY, FUNDS, HOUR, Enrolled, Gui, enrol, local_device
 
 GRANT = 2_250
 
@@ -66,8 +69,15 @@ def test_a_scan_shows_the_resident_the_balance_the_counter_will_enforce(
     assert view.open_chores[1].words.nl == "Bladeren ruimen — 7,00 — nog 2 plaatsen"
     assert view.open_chores[1].words.en == "Bladeren ruimen — 7.00 — 2 places left"
     assert view.my_chores == () and view.loans == () and not view.has_pin
-    # A kiosk signs no money: its own ledger has no payments of Anna to list (see docs/ops.md).
-    assert view.history == ()
+    # A kiosk signs no money: Anna's history is the server's, from the snapshot.
+    assert [(h.kind, h.change, h.words.nl, h.words.en) for h in view.history] == [
+        (
+            Kind.ADJUST,
+            GRANT,
+            "Bijgeschreven door de gemeente — +22,50",
+            "Added by the municipality — +22.50",
+        )
+    ]
     # A resident of another neighbourhood is not in this kiosk's snapshot at all.
     assert gui.refused(ops(kiosk).show_resident("C-0003")).code == "unknown_card"
     assert gui.refused(ops(kiosk).show_resident("S-0001")).code == "unknown_card"
@@ -140,9 +150,12 @@ def test_setting_a_pin_signs_a_card_event_without_the_pin(
             select(t.ledger.c.kind, t.ledger.c.refs).where(t.ledger.c.kind == "card_event")
         ).all()
     assert len(rows) == 2
-    for row in rows:
-        assert "4711" not in row.refs and "1234" not in row.refs and "argon2" not in row.refs
-        assert '"event":"pin_set"' in row.refs
+    # Each event carries the new PIN's argon2id hash (for the counters), never the PIN.
+    for row, pin in zip(rows, ("4711", "1234"), strict=True):
+        refs = json.loads(row.refs)
+        assert refs["event"] == "pin_set" and refs["card"] == "C-0001"
+        assert refs["pin_hash"].startswith("$argon2id$") and pin_matches(refs["pin_hash"], pin)
+        assert pin not in json.dumps({k: v for k, v in refs.items() if k != "pin_hash"})
 
 
 def test_loans_with_their_due_dates(kiosk: Enrolled, gui: Gui) -> None:
@@ -217,5 +230,93 @@ def test_history_in_words_on_a_demo_ledger(tmp_path: Path, gui: Gui) -> None:
         assert view.my_chores[0].status_words.nl == "Beloond"
         # The demo holds every neighbourhood: Sjef of Musschemig cannot take a Grasbroek chore.
         assert gui.refused(device.kiosk.sign_up(elsewhere, "klus-001")).code == "chore_elsewhere"
+    finally:
+        device.close()
+
+
+def test_history_merges_the_servers_lines_with_this_devices_own_entries(
+    tmp_path: Path, gui: Gui
+) -> None:
+    """The snapshot's lines and the device's own money entries show once each, newest first;
+    an own entry the server's lines already hold is not shown twice."""
+    device = local_device(tmp_path / "d", gui, roles.RESIDENT_KIOSK)
+    try:
+        assert device.kiosk is not None
+        store = device.store
+        with read_only(store.engine) as conn:
+            [own] = oq.account_history(conn, "wallet:r-1", 10)
+        lines = [
+            {  # the server's copy of our own grant: the same entry
+                "resident_id": "r-1",
+                "device_id": own.device_id,
+                "tx_id": own.tx_id,
+                "kind": "adjust",
+                "change": FUNDS,
+                "counterpart": "",
+                "counterpart_en": "",
+                "at": own.wall_time,
+            },
+            {
+                "resident_id": "r-1",
+                "device_id": "dev-elsewhere",
+                "tx_id": "tx-1",
+                "kind": "earn",
+                "change": 700,
+                "counterpart": "Bladeren ruimen",
+                "counterpart_en": "Raking leaves",
+                "at": own.wall_time + HOUR,
+            },
+        ]
+        with store.transaction() as conn:
+            oq.apply_money_lines(conn, lines, full=True)
+        view = gui.ok(device.kiosk.show_resident("C-0001"))
+        assert [(h.tx_id, h.change, h.words.en) for h in view.history] == [
+            ("tx-1", 700, "Reward: Raking leaves — +7.00"),
+            (own.tx_id, FUNDS, "Added by the municipality — +100.00"),
+        ]
+        # A delta naming r-1 replaces its lines whole; r-2's are untouched.
+        with store.transaction() as conn:
+            oq.apply_money_lines(conn, [{**lines[1], "resident_id": "r-2"}], full=False)
+            oq.apply_money_lines(conn, [{**lines[1], "tx_id": "tx-2", "at": 5}], full=False)
+        with read_only(store.engine) as conn:
+            assert [s.tx_id for s in oq.server_lines(conn, "r-1")] == ["tx-2"]
+            assert [s.tx_id for s in oq.server_lines(conn, "r-2")] == ["tx-1"]
+    finally:
+        device.close()
+
+
+@pytest.mark.parametrize(
+    ("mine", "server", "shown"),
+    [
+        ("checked_in", "signed_up", "checked_in"),  # our check-in is not on the server yet
+        ("done", "approved", "approved"),
+        ("done", "rejected", "rejected"),
+        ("rejected", "approved", "approved"),  # the back office overturned the rejection
+        ("rewarded", "approved", "rewarded"),
+    ],
+)
+def test_a_snapshots_claim_status_merges_with_the_devices(
+    tmp_path: Path, gui: Gui, mine: str, server: str, shown: str
+) -> None:
+    device = local_device(tmp_path / "d", gui, roles.RESIDENT_KIOSK)
+    try:
+        with device.store.transaction() as conn:
+            conn.execute(
+                insert(m.ChoreClaim.__table__).values(
+                    id="cl-1", chore_id="ch-now", resident_id="r-1", status=mine, updated_at=9
+                )
+            )
+            oq.apply_claims(
+                conn,
+                [
+                    {"id": "cl-1", "chore_id": "ch-now", "resident_id": "r-1", "status": server},
+                    {"id": "cl-x", "chore_id": "ch-gone", "resident_id": "r-1", "status": "done"},
+                    {"id": "cl-2", "chore_id": "ch-now", "resident_id": "r-2", "status": server},
+                ],
+            )
+        with read_only(device.store.engine) as conn:
+            rows = {c.id: c.status for c in oq.resident_claims(conn, "r-1")}
+            assert rows == {"cl-1": shown}  # a claim on a chore this device lacks is skipped
+            assert [c.status for c in oq.resident_claims(conn, "r-2")] == [server]
     finally:
         device.close()

@@ -73,6 +73,7 @@ OPERATIONS = [
     ("POST", "/v1/batches"),
     ("GET", "/v1/snapshot"),
     ("GET", "/v1/devices/{device_id}/head"),
+    ("GET", "/v1/devices/{device_id}/entries"),
 ]
 
 

@@ -318,6 +318,8 @@ def test_a_desk_and_an_inspector_get_names_in_their_areas_but_no_balances(
 
 @pytest.mark.parametrize("role", SHOP_ROLES)
 def test_nobody_gets_the_approved_claims(world: World, role: str) -> None:
+    """No role gets the list of approved claim ids; a kiosk and a desk get the claims of their
+    own neighbourhood's residents, each with its status (to show "my chores"), and no other."""
     with world.live.server.engine.connect() as conn:
         approved = set(
             conn.execute(select(t.claims.c.id).where(t.claims.c.status == "approved")).scalars()
@@ -326,6 +328,12 @@ def test_nobody_gets_the_approved_claims(world: World, role: str) -> None:
     for since in (None, world.base[role]):
         snap, text = raw(world, role, since)
         assert snap.approved_claims == []
+        if role in ("resident-kiosk", "klusbox-desk"):
+            assert all(HOME[c.resident_id] == "nb-1" for c in snap.claims)
+            want = set(APPROVED) if since is None else {APPROVED[1]}
+            assert {c.id for c in snap.claims if c.status == "approved"} == want
+            continue
+        assert snap.claims == []
         for claim in APPROVED:
             assert claim not in text
 
