@@ -8,6 +8,8 @@ python -m kiosk.server devices list
 python -m kiosk.server pubkey
 python -m kiosk.server users create --role admin --username NAME [--password-file F]
 python -m kiosk.server users list | disable NAME | enable NAME | set-password NAME
+python -m kiosk.server settlement prepare --from D --to D --user U | approve ID --user U
+python -m kiosk.server settlement list | sepa ID --out FILE | statements ID --out DIR
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import unicodedata
 from pathlib import Path
 
 from kiosk.core.roles import Bindings
+from kiosk.server import settlement_cli
 from kiosk.server.backoffice import cli as users_cli
 from kiosk.server.config import Settings, default_data_dir
 from kiosk.server.service import Server
@@ -55,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     dsub.add_parser("list", help="list enrolled devices")
     sub.add_parser("pubkey", help="print the municipality public key (hex) for kiosk config")
     users_cli.add_parser(sub)
+    settlement_cli.add_parser(sub)
     reg = sub.add_parser("registry", help="residents, cards, merchants, chores, approvals")
     rsub = reg.add_subparsers(dest="action", required=True)
     nb = rsub.add_parser("add-neighbourhood")
@@ -150,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             print(server.public_key_hex)
         elif args.command == "users":
             return users_cli.run(server, args)
+        elif args.command == "settlement":
+            return settlement_cli.run(server, args, safe)
         elif args.action == "enrol-code":
             bindings = Bindings(args.merchant, frozenset(args.neighbourhood))
             try:

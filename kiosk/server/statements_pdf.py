@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Final
@@ -92,9 +92,13 @@ def render_statement(
     lines: Sequence[DayLine],
     config: SettlementConfig,
     *,
+    names: Mapping[str, str] | None = None,
     font_dirs: Sequence[str | os.PathLike[str]] | None = None,
 ) -> bytes:
-    """The PDF of `statement` (one merchant) in `settlement`, with its `lines` per day."""
+    """The PDF of `statement` (one merchant) in `settlement`, with its `lines` per day.
+    `names` shows the users who prepared and approved it by name (user id -> username)."""
+    who = names or {}
+    approver = settlement.approved_by
     doc = _Doc(font_dirs)
     doc.pdf.set_title(f"Heitje afrekening {settlement.id} - {statement.merchant_name}")
     period = f"{settlement.period.first.isoformat()} t/m {settlement.period.last.isoformat()}"
@@ -114,12 +118,13 @@ def render_statement(
         (
             "Voorbereid door",
             "Prepared by",
-            f"{settlement.prepared_by}, {_when(settlement.prepared_at)}",
+            f"{who.get(settlement.prepared_by, settlement.prepared_by)}, "
+            f"{_when(settlement.prepared_at)}",
         ),
         (
             "Goedgekeurd door",
             "Approved by",
-            f"{settlement.approved_by or '-'}, {_when(settlement.approved_at)}",
+            f"{who.get(approver, approver) if approver else '-'}, {_when(settlement.approved_at)}",
         ),
         ("Betaald door", "Paid by", f"{config.debtor_name}, {config.debtor_iban}"),
     ):

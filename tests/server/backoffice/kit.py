@@ -14,6 +14,7 @@ from sqlalchemy import insert
 from kiosk.server import tables as t
 from kiosk.server.backoffice import sessions
 from kiosk.server.backoffice.settings import OfficeSettings
+from kiosk.server.service import Server
 from tests.server.conftest import LiveServer
 
 PASSWORD = "lange wachtzin voor tests"
@@ -35,6 +36,25 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
+def add_account(server: Server, username: str, role: str, *, active: bool = True) -> int:
+    """An account straight in the database (the password is PASSWORD); its id."""
+    with server.write() as conn:
+        return int(
+            conn.execute(
+                insert(t.users)
+                .values(
+                    username=username,
+                    display_name=username.title(),
+                    role=role,
+                    password_hash=password_hash(),
+                    active=active,
+                    created_at=server.now(),
+                )
+                .returning(t.users.c.id)
+            ).scalar_one()
+        )
+
+
 @dataclass
 class Office:
     live: LiveServer
@@ -46,21 +66,7 @@ class Office:
 
     def add_user(self, username: str, role: str, *, active: bool = True) -> int:
         """An account straight in the database (the password is PASSWORD)."""
-        with self.live.server.write() as conn:
-            return int(
-                conn.execute(
-                    insert(t.users)
-                    .values(
-                        username=username,
-                        display_name=username.title(),
-                        role=role,
-                        password_hash=password_hash(),
-                        active=active,
-                        created_at=self.live.clock.now_ms(),
-                    )
-                    .returning(t.users.c.id)
-                ).scalar_one()
-            )
+        return add_account(self.live.server, username, role, active=active)
 
     def client(self, headers: dict[str, str] | None = None) -> httpx.Client:
         c = httpx.Client(base_url=self.live.url, timeout=60, headers=headers or {})

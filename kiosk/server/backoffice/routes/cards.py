@@ -3,22 +3,29 @@ lost, replacing it, and a resident card's PIN."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from kiosk.core.cards import format_serial
 from kiosk.core.errors import HeitjeError
 from kiosk.server import tables as t
 from kiosk.server.backoffice.access import require
-from kiosk.server.backoffice.listing import ListQueryDep, paginate
+from kiosk.server.backoffice.listing import ListQueryDep, Page
 from kiosk.server.backoffice.office import PREFIX, OfficeDep
 from kiosk.server.backoffice.permissions import P
 from kiosk.server.backoffice.registers import cards
 from kiosk.server.backoffice.registers.texts import card_words
-from kiosk.server.backoffice.registers.web import act, done, message, not_found, refused
+from kiosk.server.backoffice.registers.web import (
+    act,
+    done,
+    list_page,
+    not_found,
+    refused,
+    save,
+)
 from kiosk.server.backoffice.sessions import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -43,20 +50,30 @@ def card_list(request: Request, office: OfficeDep, me: Viewer, query: ListQueryD
         .outerjoin(t.staff, s.id == c.staff_id)
         .where(c.kind.in_(("resident", "staff")))
     )
-    with office.server.engine.connect() as conn:
-        page = paginate(
-            conn,
-            stmt,
-            query,
-            search=[c.serial, r.name, s.name, c.resident_id],
-            order_by=[c.serial],
-            path=LIST,
-        )
-    rows = [
-        (row, cards.from_row(row), format_serial(row["serial"]), card_words(cards.from_row(row)))
-        for row in page.rows
-    ]
-    return office.render(request, "cards/list.html", {"page": page, "rows": rows})
+
+    def shown(conn: Connection, page: Page) -> dict[str, Any]:
+        rows = [
+            (
+                row,
+                cards.from_row(row),
+                format_serial(row["serial"]),
+                card_words(cards.from_row(row)),
+            )
+            for row in page.rows
+        ]
+        return {"rows": rows}
+
+    return list_page(
+        request,
+        office,
+        "cards/list.html",
+        stmt,
+        query,
+        search=[c.serial, r.name, s.name, c.resident_id],
+        order_by=[c.serial],
+        path=LIST,
+        more=shown,
+    )
 
 
 def _card_or_404(office: OfficeDep, serial: str) -> cards.Card:
@@ -133,11 +150,12 @@ def card_pin_set(
     request: Request, office: OfficeDep, me: Editor, serial: str, pin: Pin = "", repeat: Pin = ""
 ) -> Response:
     card = _card_or_404(office, serial)
-    try:
-        cards.set_pin(office.server, me, serial, pin, repeat)
-    except HeitjeError as exc:
-        return _pin_form(request, office, card, message(request, exc), 400)
-    return done(holder_path(card), "done.pin_set")
+    return save(
+        request,
+        lambda: cards.set_pin(office.server, me, serial, pin, repeat),
+        lambda _: done(holder_path(card), "done.pin_set"),
+        lambda error: _pin_form(request, office, card, error, 400),
+    )
 
 
 @router.post("/cards/{serial}/pin/remove")

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy import Connection
 
-from kiosk.core.errors import HeitjeError
 from kiosk.server import tables as t
 from kiosk.server.backoffice.access import require
 from kiosk.server.backoffice.i18n import language_of, translate
-from kiosk.server.backoffice.listing import ListQueryDep, paginate
+from kiosk.server.backoffice.listing import ListQueryDep, Page
 from kiosk.server.backoffice.office import PREFIX, OfficeDep
 from kiosk.server.backoffice.permissions import P
 from kiosk.server.backoffice.registers import devices
@@ -22,7 +22,7 @@ from kiosk.server.backoffice.registers.common import (
     neighbourhood_options,
 )
 from kiosk.server.backoffice.registers.texts import DEVICE_ROLE_KEYS, DEVICE_STATUS_KEYS
-from kiosk.server.backoffice.registers.web import act, chosen, done, message
+from kiosk.server.backoffice.registers.web import act, chosen, done, list_page, save
 from kiosk.server.backoffice.sessions import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -37,35 +37,33 @@ ROLE_OPTIONS = [(role, DEVICE_ROLE_KEYS[role]) for role in devices.ROLES]
 @router.get("/devices")
 def device_list(request: Request, office: OfficeDep, me: Admin, query: ListQueryDep) -> Response:
     d = t.devices.c
-    with office.server.engine.connect() as conn:
-        page = paginate(
-            conn,
-            devices.listing_select(),
-            query,
-            search=[d.id, d.name, d.role, d.status],
-            order_by=[d.name, d.id],
-            path=LIST,
-        )
+
+    def bound(conn: Connection, page: Page) -> dict[str, Any]:
         areas = neighbourhood_names(conn)
         shops = {o.value: o.label for o in merchant_options(conn)}
-    rows = []
-    for row in page.rows:
-        device = devices.device_of(row)
-        bound = (
-            [shops.get(device.bindings.merchant_id, device.bindings.merchant_id)]
-            if device.bindings.merchant_id
-            else [areas.get(n, n) for n in sorted(device.bindings.neighbourhoods)]
-        )
-        rows.append((device, bound))
-    return office.render(
+        rows = []
+        for row in page.rows:
+            device = devices.device_of(row)
+            names = (
+                [shops.get(device.bindings.merchant_id, device.bindings.merchant_id)]
+                if device.bindings.merchant_id
+                else [areas.get(n, n) for n in sorted(device.bindings.neighbourhoods)]
+            )
+            rows.append((device, names))
+        return {"rows": rows}
+
+    return list_page(
         request,
+        office,
         "devices/list.html",
-        {
-            "page": page,
-            "rows": rows,
-            "role_keys": DEVICE_ROLE_KEYS,
-            "status_keys": DEVICE_STATUS_KEYS,
-        },
+        devices.listing_select(),
+        query,
+        search=[d.id, d.name, d.role, d.status],
+        order_by=[d.name, d.id],
+        path=LIST,
+        more=bound,
+        role_keys=DEVICE_ROLE_KEYS,
+        status_keys=DEVICE_STATUS_KEYS,
     )
 
 
@@ -104,24 +102,29 @@ def device_code(
 ) -> Response:
     areas = chosen([n[:80] for n in neighbourhoods or []])
     values = {"role": role, "name": name, "merchant": merchant, "neighbourhoods": areas}
-    try:
-        code = devices.create_code(
-            office.server, me, role=role, name=name, merchant_id=merchant, neighbourhoods=areas
-        )
-    except HeitjeError as exc:
-        return _form(request, office, values, message(request, exc), 400)
     lang = language_of(request)
     hours = office.server.settings.get("enrolment", "code_ttl_s") // 3600
-    return office.render(
+
+    def shown(code: str) -> Response:
+        return office.render(
+            request,
+            "devices/code.html",
+            {
+                "code": code,
+                "qr": devices.qr_svg(code, translate(lang, "devices.qr_label")),
+                "name": " ".join(name.split()),
+                "role_key": DEVICE_ROLE_KEYS[role],
+                "hours": hours,
+            },
+        )
+
+    return save(
         request,
-        "devices/code.html",
-        {
-            "code": code,
-            "qr": devices.qr_svg(code, translate(lang, "devices.qr_label")),
-            "name": " ".join(name.split()),
-            "role_key": DEVICE_ROLE_KEYS[role],
-            "hours": hours,
-        },
+        lambda: devices.create_code(
+            office.server, me, role=role, name=name, merchant_id=merchant, neighbourhoods=areas
+        ),
+        shown,
+        lambda error: _form(request, office, values, error, 400),
     )
 
 

@@ -7,18 +7,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from kiosk.core.errors import HeitjeError
 from kiosk.server import tables as t
 from kiosk.server.backoffice.access import require
-from kiosk.server.backoffice.listing import ListQueryDep, paginate
+from kiosk.server.backoffice.listing import ListQueryDep, Page
 from kiosk.server.backoffice.office import PREFIX, OfficeDep
 from kiosk.server.backoffice.permissions import P
 from kiosk.server.backoffice.registers import klusboxes
-from kiosk.server.backoffice.registers.common import neighbourhood_options
 from kiosk.server.backoffice.registers.texts import KLUSBOX_STATE_KEYS
-from kiosk.server.backoffice.registers.web import act, done, message, not_found, refused
+from kiosk.server.backoffice.registers.web import (
+    act,
+    done,
+    form_page,
+    found,
+    list_page,
+    not_found,
+    refused,
+    save,
+)
 from kiosk.server.backoffice.sessions import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -38,26 +46,31 @@ def klusbox_list(request: Request, office: OfficeDep, me: Viewer, query: ListQue
         k.id, k.name, k.kind, k.neighbourhood_id, k.components, k.maintenance,
         n.name.label("neighbourhood"),
     ).outerjoin(t.neighbourhoods, n.id == k.neighbourhood_id)  # fmt: skip
-    with office.server.engine.connect() as conn:
-        page = paginate(
-            conn,
-            stmt,
-            query,
-            search=[k.id, k.name, k.kind, k.components, n.name],
-            order_by=[k.name, k.id],
-            path=LIST,
-        )
+
+    def states(conn: Connection, page: Page) -> dict[str, Any]:
         loans = klusboxes.open_loans(conn, [row["id"] for row in page.rows])
-    rows = [
-        (
-            row,
-            klusboxes.components_of(row["components"]),
-            KLUSBOX_STATE_KEYS[klusboxes.state(bool(row["maintenance"]), row["id"] in loans)],
-            loans.get(row["id"]),
-        )
-        for row in page.rows
-    ]
-    return office.render(request, "klusboxes/list.html", {"page": page, "rows": rows})
+        rows = [
+            (
+                row,
+                klusboxes.components_of(row["components"]),
+                KLUSBOX_STATE_KEYS[klusboxes.state(bool(row["maintenance"]), row["id"] in loans)],
+                loans.get(row["id"]),
+            )
+            for row in page.rows
+        ]
+        return {"rows": rows}
+
+    return list_page(
+        request,
+        office,
+        "klusboxes/list.html",
+        stmt,
+        query,
+        search=[k.id, k.name, k.kind, k.components, n.name],
+        order_by=[k.name, k.id],
+        path=LIST,
+        more=states,
+    )
 
 
 def _form(
@@ -67,13 +80,8 @@ def _form(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    with office.server.engine.connect() as conn:
-        options = neighbourhood_options(conn)
-    return office.render(
-        request,
-        "klusboxes/form.html",
-        {"values": values, "neighbourhoods": options, "error": error},
-        status=status,
+    return form_page(
+        request, office, "klusboxes/form.html", values, error, status, neighbourhoods=True
     )
 
 
@@ -100,26 +108,24 @@ def klusbox_create(
         "neighbourhood": neighbourhood,
         "components": components,
     }
-    try:
-        klusboxes.create(
+    return save(
+        request,
+        lambda: klusboxes.create(
             office.server,
             me,
             name=name,
             kind=kind,
             neighbourhood_id=neighbourhood,
             components=components,
-        )
-    except HeitjeError as exc:
-        return _form(request, office, values, message(request, exc), 400)
-    return done(LIST, "done.klusbox_created")
+        ),
+        lambda _: done(LIST, "done.klusbox_created"),
+        lambda error: _form(request, office, values, error, 400),
+    )
 
 
 @router.get("/klusboxes/{box_id}/edit")
 def klusbox_edit_form(request: Request, office: OfficeDep, me: Editor, box_id: str) -> Response:
-    with office.server.engine.connect() as conn:
-        box = klusboxes.get(conn, box_id)
-    if box is None:
-        not_found()
+    box = found(office, klusboxes.get, box_id)
     values = {
         "id": box.id,
         "name": box.name,
@@ -148,8 +154,9 @@ def klusbox_edit(
         "neighbourhood": neighbourhood,
         "components": components,
     }
-    try:
-        klusboxes.edit(
+    return save(
+        request,
+        lambda: klusboxes.edit(
             office.server,
             me,
             box_id,
@@ -157,12 +164,11 @@ def klusbox_edit(
             kind=kind,
             neighbourhood_id=neighbourhood,
             components=components,
-        )
-    except HeitjeError as exc:
-        if exc.code == "klusbox_unknown":
-            not_found()
-        return _form(request, office, values, message(request, exc), 400)
-    return done(LIST, "done.klusbox_saved")
+        ),
+        lambda _: done(LIST, "done.klusbox_saved"),
+        lambda error: _form(request, office, values, error, 400),
+        unknown="klusbox_unknown",
+    )
 
 
 @router.post("/klusboxes/{box_id}/maintenance")

@@ -9,15 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from kiosk.core.errors import HeitjeError
 from kiosk.server import tables as t
 from kiosk.server.backoffice.access import require
-from kiosk.server.backoffice.listing import ListQueryDep, paginate
+from kiosk.server.backoffice.listing import ListQueryDep
 from kiosk.server.backoffice.office import PREFIX, OfficeDep
 from kiosk.server.backoffice.permissions import P
 from kiosk.server.backoffice.registers import merchants
-from kiosk.server.backoffice.registers.common import neighbourhood_options
-from kiosk.server.backoffice.registers.web import done, message, not_found
+from kiosk.server.backoffice.registers.web import done, form_page, found, list_page, save
 from kiosk.server.backoffice.sessions import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -37,16 +35,16 @@ def merchant_list(request: Request, office: OfficeDep, me: Viewer, query: ListQu
     stmt = select(
         m.id, m.name, m.address, m.iban, m.status, n.name.label("neighbourhood")
     ).outerjoin(t.neighbourhoods, n.id == m.neighbourhood_id)
-    with office.server.engine.connect() as conn:
-        page = paginate(
-            conn,
-            stmt,
-            query,
-            search=[m.id, m.name, m.address, m.iban, n.name],
-            order_by=[m.name, m.id],
-            path=LIST,
-        )
-    return office.render(request, "merchants/list.html", {"page": page})
+    return list_page(
+        request,
+        office,
+        "merchants/list.html",
+        stmt,
+        query,
+        search=[m.id, m.name, m.address, m.iban, n.name],
+        order_by=[m.name, m.id],
+        path=LIST,
+    )
 
 
 def _form(
@@ -56,18 +54,15 @@ def _form(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    with office.server.engine.connect() as conn:
-        options = neighbourhood_options(conn)
-    return office.render(
+    return form_page(
         request,
+        office,
         "merchants/form.html",
-        {
-            "values": values,
-            "neighbourhoods": options,
-            "status_options": STATUS_OPTIONS,
-            "error": error,
-        },
-        status=status,
+        values,
+        error,
+        status,
+        neighbourhoods=True,
+        status_options=STATUS_OPTIONS,
     )
 
 
@@ -95,35 +90,33 @@ def merchant_create(
         "iban": iban,
         "status": "",
     }
-    try:
-        merchants.create(
+    return save(
+        request,
+        lambda: merchants.create(
             office.server,
             me,
             name=name,
             address=address,
             neighbourhood_id=neighbourhood,
             iban=iban,
-        )
-    except HeitjeError as exc:
-        return _form(request, office, values, message(request, exc), 400)
-    return done(LIST, "done.merchant_created")
+        ),
+        lambda _: done(LIST, "done.merchant_created"),
+        lambda error: _form(request, office, values, error, 400),
+    )
 
 
 @router.get("/merchants/{merchant_id}/edit")
 def merchant_edit_form(
     request: Request, office: OfficeDep, me: Editor, merchant_id: str
 ) -> Response:
-    with office.server.engine.connect() as conn:
-        found = merchants.get(conn, merchant_id)
-    if found is None:
-        not_found()
+    shop = found(office, merchants.get, merchant_id)
     values = {
-        "id": found.id,
-        "name": found.name,
-        "address": found.address or "",
-        "neighbourhood": found.neighbourhood_id,
-        "iban": found.iban or "",
-        "status": found.status,
+        "id": shop.id,
+        "name": shop.name,
+        "address": shop.address or "",
+        "neighbourhood": shop.neighbourhood_id,
+        "iban": shop.iban or "",
+        "status": shop.status,
     }
     return _form(request, office, values)
 
@@ -148,8 +141,9 @@ def merchant_edit(
         "iban": iban,
         "status": status,
     }
-    try:
-        merchants.edit(
+    return save(
+        request,
+        lambda: merchants.edit(
             office.server,
             me,
             merchant_id,
@@ -158,9 +152,8 @@ def merchant_edit(
             neighbourhood_id=neighbourhood,
             iban=iban,
             status=status,
-        )
-    except HeitjeError as exc:
-        if exc.code == "merchant_unknown":
-            not_found()
-        return _form(request, office, values, message(request, exc), 400)
-    return done(LIST, "done.merchant_saved")
+        ),
+        lambda _: done(LIST, "done.merchant_saved"),
+        lambda error: _form(request, office, values, error, 400),
+        unknown="merchant_unknown",
+    )

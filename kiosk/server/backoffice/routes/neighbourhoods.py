@@ -8,14 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from kiosk.core.errors import HeitjeError
 from kiosk.server import tables as t
 from kiosk.server.backoffice.access import require
-from kiosk.server.backoffice.listing import ListQueryDep, paginate
+from kiosk.server.backoffice.listing import ListQueryDep
 from kiosk.server.backoffice.office import PREFIX, OfficeDep
 from kiosk.server.backoffice.permissions import P
 from kiosk.server.backoffice.registers import neighbourhoods
-from kiosk.server.backoffice.registers.web import done, message, not_found
+from kiosk.server.backoffice.registers.web import done, form_page, found, list_page, save
 from kiosk.server.backoffice.sessions import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -51,11 +50,16 @@ def neighbourhood_list(
         .outerjoin(people, people.c.neighbourhood_id == n.id)
         .outerjoin(shops, shops.c.neighbourhood_id == n.id)
     )
-    with office.server.engine.connect() as conn:
-        page = paginate(
-            conn, stmt, query, search=[n.id, n.name, n.cbs_code], order_by=[n.name, n.id], path=LIST
-        )
-    return office.render(request, "neighbourhoods/list.html", {"page": page})
+    return list_page(
+        request,
+        office,
+        "neighbourhoods/list.html",
+        stmt,
+        query,
+        search=[n.id, n.name, n.cbs_code],
+        order_by=[n.name, n.id],
+        path=LIST,
+    )
 
 
 def _form(
@@ -65,9 +69,7 @@ def _form(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    return office.render(
-        request, "neighbourhoods/form.html", {"values": values, "error": error}, status=status
-    )
+    return form_page(request, office, "neighbourhoods/form.html", values, error, status)
 
 
 @router.get("/neighbourhoods/new")
@@ -80,23 +82,21 @@ def neighbourhood_create(
     request: Request, office: OfficeDep, me: Editor, name: Name = "", cbs_code: Code = ""
 ) -> Response:
     values = {"id": "", "name": name, "cbs_code": cbs_code}
-    try:
-        neighbourhoods.create(office.server, me, name=name, cbs_code=cbs_code)
-    except HeitjeError as exc:
-        return _form(request, office, values, message(request, exc), 400)
-    return done(LIST, "done.neighbourhood_created")
+    return save(
+        request,
+        lambda: neighbourhoods.create(office.server, me, name=name, cbs_code=cbs_code),
+        lambda _: done(LIST, "done.neighbourhood_created"),
+        lambda error: _form(request, office, values, error, 400),
+    )
 
 
 @router.get("/neighbourhoods/{neighbourhood_id}/edit")
 def neighbourhood_edit_form(
     request: Request, office: OfficeDep, me: Editor, neighbourhood_id: str
 ) -> Response:
-    with office.server.engine.connect() as conn:
-        found = neighbourhoods.get(conn, neighbourhood_id)
-    if found is None:
-        not_found()
+    area = found(office, neighbourhoods.get, neighbourhood_id)
     return _form(
-        request, office, {"id": found.id, "name": found.name, "cbs_code": found.cbs_code or ""}
+        request, office, {"id": area.id, "name": area.name, "cbs_code": area.cbs_code or ""}
     )
 
 
@@ -110,10 +110,12 @@ def neighbourhood_edit(
     cbs_code: Code = "",
 ) -> Response:
     values = {"id": neighbourhood_id, "name": name, "cbs_code": cbs_code}
-    try:
-        neighbourhoods.edit(office.server, me, neighbourhood_id, name=name, cbs_code=cbs_code)
-    except HeitjeError as exc:
-        if exc.code == "neighbourhood_unknown":
-            not_found()
-        return _form(request, office, values, message(request, exc), 400)
-    return done(LIST, "done.neighbourhood_saved")
+    return save(
+        request,
+        lambda: neighbourhoods.edit(
+            office.server, me, neighbourhood_id, name=name, cbs_code=cbs_code
+        ),
+        lambda _: done(LIST, "done.neighbourhood_saved"),
+        lambda error: _form(request, office, values, error, 400),
+        unknown="neighbourhood_unknown",
+    )

@@ -7,22 +7,29 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from kiosk.core import accounts as acc
 from kiosk.core.amounts import format_amount
 from kiosk.core.cards import format_serial
-from kiosk.core.errors import HeitjeError
 from kiosk.server import tables as t
 from kiosk.server.backoffice.access import require
 from kiosk.server.backoffice.i18n import language_of
-from kiosk.server.backoffice.listing import ListQueryDep, paginate
+from kiosk.server.backoffice.listing import ListQueryDep, Page
 from kiosk.server.backoffice.office import PREFIX, OfficeDep
 from kiosk.server.backoffice.permissions import P
 from kiosk.server.backoffice.registers import cards, history, residents
-from kiosk.server.backoffice.registers.common import neighbourhood_options
 from kiosk.server.backoffice.registers.texts import card_words
-from kiosk.server.backoffice.registers.web import act, done, message, new_card_of, not_found
+from kiosk.server.backoffice.registers.web import (
+    act,
+    done,
+    form_page,
+    found,
+    list_page,
+    new_card_of,
+    not_found,
+    save,
+)
 from kiosk.server.backoffice.sessions import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -40,19 +47,31 @@ def resident_list(request: Request, office: OfficeDep, me: Viewer, query: ListQu
     stmt = select(r.id, r.name, r.status, r.flagged, n.name.label("neighbourhood")).outerjoin(
         t.neighbourhoods, n.id == r.neighbourhood_id
     )
-    with office.server.engine.connect() as conn:
-        page = paginate(
-            conn, stmt, query, search=[r.id, r.name, n.name], order_by=[r.name, r.id], path=LIST
-        )
+    lang = language_of(request)
+
+    def balances(conn: Connection, page: Page) -> dict[str, Any]:
         # the page's balances only (a join would read every wallet before the page is cut)
         wallets = [acc.wallet(row["id"]) for row in page.rows]
-        found = dict(conn.execute(select(b.account, b.balance).where(b.account.in_(wallets))).all())
-    lang = language_of(request)
-    amounts = {
-        row["id"]: format_amount(int(found.get(acc.wallet(row["id"]), 0)), lang)
-        for row in page.rows
-    }
-    return office.render(request, "residents/list.html", {"page": page, "amounts": amounts})
+        stored = dict(
+            conn.execute(select(b.account, b.balance).where(b.account.in_(wallets))).all()
+        )
+        amounts = {
+            row["id"]: format_amount(int(stored.get(acc.wallet(row["id"]), 0)), lang)
+            for row in page.rows
+        }
+        return {"amounts": amounts}
+
+    return list_page(
+        request,
+        office,
+        "residents/list.html",
+        stmt,
+        query,
+        search=[r.id, r.name, n.name],
+        order_by=[r.name, r.id],
+        path=LIST,
+        more=balances,
+    )
 
 
 def _form(
@@ -63,10 +82,7 @@ def _form(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    with office.server.engine.connect() as conn:
-        options = neighbourhood_options(conn)
-    context = {"values": values, "neighbourhoods": options, "error": error}
-    return office.render(request, template, context, status=status)
+    return form_page(request, office, template, values, error, status, neighbourhoods=True)
 
 
 @router.get("/residents/new")
@@ -85,14 +101,20 @@ def resident_create(
     card: Tick = "",
 ) -> Response:
     values = {"name": name, "neighbourhood": neighbourhood, "card": bool(card)}
-    try:
-        resident, new_card = residents.create(
+
+    def registered(made: tuple[residents.Resident, cards.Card | None]) -> Response:
+        resident, new_card = made
+        key = "done.resident_created_card" if new_card else "done.resident_created"
+        return done(f"{LIST}/{resident.id}", key)
+
+    return save(
+        request,
+        lambda: residents.create(
             office.server, me, name=name, neighbourhood_id=neighbourhood, with_card=bool(card)
-        )
-    except HeitjeError as exc:
-        return _form(request, office, "residents/new.html", values, message(request, exc), 400)
-    key = "done.resident_created_card" if new_card else "done.resident_created"
-    return done(f"{LIST}/{resident.id}", key)
+        ),
+        registered,
+        lambda error: _form(request, office, "residents/new.html", values, error, 400),
+    )
 
 
 @router.get("/residents/{resident_id}")
@@ -135,10 +157,7 @@ def resident_page(
 def resident_edit_form(
     request: Request, office: OfficeDep, me: Editor, resident_id: str
 ) -> Response:
-    with office.server.engine.connect() as conn:
-        resident = residents.get(conn, resident_id)
-    if resident is None:
-        not_found()
+    resident = found(office, residents.get, resident_id)
     values = {"id": resident.id, "name": resident.name, "neighbourhood": resident.neighbourhood_id}
     return _form(request, office, "residents/edit.html", values)
 
@@ -153,13 +172,15 @@ def resident_edit(
     neighbourhood: Choice = "",
 ) -> Response:
     values = {"id": resident_id, "name": name, "neighbourhood": neighbourhood}
-    try:
-        residents.edit(office.server, me, resident_id, name=name, neighbourhood_id=neighbourhood)
-    except HeitjeError as exc:
-        if exc.code == "resident_unknown":
-            not_found()
-        return _form(request, office, "residents/edit.html", values, message(request, exc), 400)
-    return done(f"{LIST}/{resident_id}", "done.resident_saved")
+    return save(
+        request,
+        lambda: residents.edit(
+            office.server, me, resident_id, name=name, neighbourhood_id=neighbourhood
+        ),
+        lambda _: done(f"{LIST}/{resident_id}", "done.resident_saved"),
+        lambda error: _form(request, office, "residents/edit.html", values, error, 400),
+        unknown="resident_unknown",
+    )
 
 
 @router.post("/residents/{resident_id}/block")

@@ -226,11 +226,14 @@ def statement_pdf(
         statement = S.statement(server, sid, merchant_id)
     except S.SettlementError:
         return error_page(request, 404, "refused.not_found")
+    with work.reading(server) as conn:
+        names = work.usernames(conn, [settlement.prepared_by, settlement.approved_by])
     pdf = render_statement(
         settlement,
         statement,
         S.day_lines(server, sid, merchant_id),
         S.SettlementConfig.of(server.settings.config),
+        names=names,
     )
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in merchant_id)
     return Response(

@@ -9,15 +9,23 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from kiosk.core.cards import format_serial
-from kiosk.core.errors import HeitjeError
 from kiosk.server import tables as t
 from kiosk.server.backoffice.access import require
-from kiosk.server.backoffice.listing import ListQueryDep, paginate
+from kiosk.server.backoffice.listing import ListQueryDep
 from kiosk.server.backoffice.office import PREFIX, OfficeDep
 from kiosk.server.backoffice.permissions import P
 from kiosk.server.backoffice.registers import cards, staff
 from kiosk.server.backoffice.registers.texts import STAFF_ROLE_KEYS, card_words
-from kiosk.server.backoffice.registers.web import act, done, message, new_card_of, not_found
+from kiosk.server.backoffice.registers.web import (
+    act,
+    done,
+    form_page,
+    found,
+    list_page,
+    new_card_of,
+    not_found,
+    save,
+)
 from kiosk.server.backoffice.sessions import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -44,11 +52,17 @@ def staff_list(request: Request, office: OfficeDep, me: Viewer, query: ListQuery
     stmt = select(
         s.id, s.name, s.role, s.status, func.coalesce(active_cards.c.n, 0).label("cards")
     ).outerjoin(active_cards, active_cards.c.staff_id == s.id)
-    with office.server.engine.connect() as conn:
-        page = paginate(
-            conn, stmt, query, search=[s.id, s.name, s.role], order_by=[s.name, s.id], path=LIST
-        )
-    return office.render(request, "staff/list.html", {"page": page, "role_keys": STAFF_ROLE_KEYS})
+    return list_page(
+        request,
+        office,
+        "staff/list.html",
+        stmt,
+        query,
+        search=[s.id, s.name, s.role],
+        order_by=[s.name, s.id],
+        path=LIST,
+        role_keys=STAFF_ROLE_KEYS,
+    )
 
 
 def _form(
@@ -59,13 +73,16 @@ def _form(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    context = {
-        "values": values,
-        "role_options": ROLE_OPTIONS,
-        "status_options": STATUS_OPTIONS,
-        "error": error,
-    }
-    return office.render(request, template, context, status=status)
+    return form_page(
+        request,
+        office,
+        template,
+        values,
+        error,
+        status,
+        role_options=ROLE_OPTIONS,
+        status_options=STATUS_OPTIONS,
+    )
 
 
 @router.get("/staff/new")
@@ -83,14 +100,18 @@ def staff_create(
     card: Tick = "",
 ) -> Response:
     values = {"name": name, "role": role, "card": bool(card)}
-    try:
-        person, new_card = staff.create(
-            office.server, me, name=name, role=role, with_card=bool(card)
-        )
-    except HeitjeError as exc:
-        return _form(request, office, "staff/new.html", values, message(request, exc), 400)
-    key = "done.staff_created_card" if new_card else "done.staff_created"
-    return done(f"{LIST}/{person.id}", key)
+
+    def registered(made: tuple[staff.Staff, cards.Card | None]) -> Response:
+        person, new_card = made
+        key = "done.staff_created_card" if new_card else "done.staff_created"
+        return done(f"{LIST}/{person.id}", key)
+
+    return save(
+        request,
+        lambda: staff.create(office.server, me, name=name, role=role, with_card=bool(card)),
+        registered,
+        lambda error: _form(request, office, "staff/new.html", values, error, 400),
+    )
 
 
 @router.get("/staff/{staff_id}")
@@ -116,10 +137,7 @@ def staff_page(request: Request, office: OfficeDep, me: Viewer, staff_id: str) -
 
 @router.get("/staff/{staff_id}/edit")
 def staff_edit_form(request: Request, office: OfficeDep, me: Editor, staff_id: str) -> Response:
-    with office.server.engine.connect() as conn:
-        person = staff.get(conn, staff_id)
-    if person is None:
-        not_found()
+    person = found(office, staff.get, staff_id)
     values = {"id": person.id, "name": person.name, "role": person.role, "status": person.status}
     return _form(request, office, "staff/edit.html", values)
 
@@ -135,13 +153,13 @@ def staff_edit(
     status: Choice = "",
 ) -> Response:
     values = {"id": staff_id, "name": name, "role": role, "status": status}
-    try:
-        staff.edit(office.server, me, staff_id, name=name, role=role, status=status)
-    except HeitjeError as exc:
-        if exc.code == "staff_unknown":
-            not_found()
-        return _form(request, office, "staff/edit.html", values, message(request, exc), 400)
-    return done(f"{LIST}/{staff_id}", "done.staff_saved")
+    return save(
+        request,
+        lambda: staff.edit(office.server, me, staff_id, name=name, role=role, status=status),
+        lambda _: done(f"{LIST}/{staff_id}", "done.staff_saved"),
+        lambda error: _form(request, office, "staff/edit.html", values, error, 400),
+        unknown="staff_unknown",
+    )
 
 
 @router.post("/staff/{staff_id}/cards")
@@ -166,29 +184,22 @@ def _pin_form(
     )
 
 
-def _person_or_404(office: OfficeDep, staff_id: str) -> staff.Staff:
-    with office.server.engine.connect() as conn:
-        person = staff.get(conn, staff_id)
-    if person is None:
-        not_found()
-    return person
-
-
 @router.get("/staff/{staff_id}/pin")
 def staff_pin_form(request: Request, office: OfficeDep, me: Editor, staff_id: str) -> Response:
-    return _pin_form(request, office, _person_or_404(office, staff_id))
+    return _pin_form(request, office, found(office, staff.get, staff_id))
 
 
 @router.post("/staff/{staff_id}/pin")
 def staff_pin_set(
     request: Request, office: OfficeDep, me: Editor, staff_id: str, pin: Pin = "", repeat: Pin = ""
 ) -> Response:
-    person = _person_or_404(office, staff_id)
-    try:
-        staff.set_pin(office.server, me, staff_id, pin, repeat)
-    except HeitjeError as exc:
-        return _pin_form(request, office, person, message(request, exc), 400)
-    return done(f"{LIST}/{staff_id}", "done.pin_set")
+    person = found(office, staff.get, staff_id)
+    return save(
+        request,
+        lambda: staff.set_pin(office.server, me, staff_id, pin, repeat),
+        lambda _: done(f"{LIST}/{staff_id}", "done.pin_set"),
+        lambda error: _pin_form(request, office, person, error, 400),
+    )
 
 
 @router.post("/staff/{staff_id}/pin/remove")
