@@ -39,7 +39,7 @@ _CAMERA = re.compile(r"^(none|camera(:\d{1,2})?|video:.+|folder:.+)$")
 class DeviceConfig:
     server_url: str | None = None  # None: not enrolled yet, or the demo
     municipality_key: str | None = None  # the server's public key (hex), pinned at enrolment
-    camera: str = "camera"  # camera, camera:N, video:PATH, folder:PATH, none
+    camera: str = "none"  # camera, camera:N, video:PATH, folder:PATH; none: scanner and keypad
     camera_resolution: tuple[int, int] = (1280, 720)
     decoder: str = "pipeline"
     printer: str | None = None  # file:/dev/usb/lp0, net:HOST[:PORT], pdf:FOLDER

@@ -27,16 +27,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BufferedWriter
 from pathlib import Path
-from typing import Final, Literal
-
-from escpos.escpos import Escpos
-from escpos.exceptions import Error as EscposError
-from escpos.printer import File, Network
-from fpdf import FPDF
+from typing import TYPE_CHECKING, Final, Literal
 
 from kiosk.core.amounts import CENTS_PER_HEITJE, format_amount
 from kiosk.core.days import local
 from kiosk.core.errors import HeitjeError, Lang
+
+if TYPE_CHECKING:
+    from escpos.escpos import Escpos
+
+# python-escpos and fpdf2 are imported where a receipt is printed, not at start-up: together
+# they are about half a second of a kiosk's cold start, and most starts print nothing.
 
 __all__ = [
     "COLUMNS",
@@ -512,6 +513,9 @@ def print_receipt(
                 f"The receipt cannot be written to the folder {target.folder} ({reason}). "
                 "Does the folder exist? The payment itself went through.",
             ) from exc
+    from escpos.exceptions import Error as EscposError
+    from escpos.printer import File, Network
+
     handle = _connect(target, timeout_s)
     printer: Escpos
     try:
@@ -609,6 +613,8 @@ def render_receipt_pdf(receipt: Receipt, columns: int = COLUMNS) -> bytes:
         _PDF_LINE_MM * (2 if line.style in (Style.TITLE, Style.BIG) else 1) for line in lines
     ]
     page_h = 2 * _PDF_MARGIN_MM + sum(heights) + 10.0  # room for the tear-off, as on the roll
+    from fpdf import FPDF
+
     pdf = FPDF(unit="mm", format=(PDF_WIDTH_MM, page_h))
     pdf.set_auto_page_break(False)
     pdf.set_margins(_PDF_MARGIN_MM, _PDF_MARGIN_MM, _PDF_MARGIN_MM)

@@ -6,7 +6,8 @@ on (the GUI thread): worker threads emit private signals that Qt queues over. So
 may touch widgets, whatever they are (bound methods or lambdas).
 
 `ScannerInput` is an event filter on the QApplication that recognises keyboard-wedge scans
-by their timing (`kiosk.scan.wedge`) and emits `scanned(str)`.
+by their timing (`kiosk.scan.wedge`) and emits `scanned(str)`; it holds back the keys that
+might be a scan, so a scan never types into a text field, and hands a person's keys on.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QImage, QKeyEvent, QWindow
 
 from kiosk.core.errors import HeitjeError, Lang
@@ -31,6 +33,7 @@ from kiosk.scan.wedge import WedgeRecogniser, is_scannable_text
 log = logging.getLogger("kiosk.scan")
 
 CHECK_FAILED = "scan.check_failed"
+DEFAULT_HOLD_MS = 40  # how long a key that might start a scan is held back (> max gap)
 
 
 def frame_to_qimage(image: np.ndarray) -> QImage:
@@ -224,16 +227,30 @@ _COMMAND_MODIFIERS = (
 
 
 class ScannerInput(QObject):
-    """Application-wide event filter: keyboard-wedge scans become `scanned(str)`.
+    """Application-wide event filter: keyboard-wedge scans become `scanned(str)`, and none of
+    a scan's keystrokes lands in a text field.
 
     Every key press reaches a window first (QWidgetWindow), then Qt forwards it to the focus
-    widget and, if ignored, to its parents: the filter would see one key several times.
-    So it looks only at the window stage, which happens exactly once per key. Characters
-    still reach the focused widget (a scan cannot be known until its Enter); the Enter that
-    completes a scan is swallowed, so a form does not submit half a card.
+    widget and, if ignored, to its parents: the filter would see one key several times. So it
+    looks only at the window stage, which happens exactly once per key.
+
+    A scan cannot be known before its Enter, so a key that could start or continue a burst
+    (printable text, no Ctrl/Alt/Meta) is held back: the filter keeps a copy and stops the
+    original. The keys of a burst stay held as long as they come fast (`max_gap_ms` of the
+    recogniser). Then either
+      * Enter comes in time and the recogniser calls it a scan: every held key is dropped, the
+        Enter (and its release) too, and `scanned(payload)` goes out; or
+      * the burst turns out to be a person: a slow gap, no key for `hold_ms` (a timer), a key
+        that cannot be in a scan (Backspace, Tab, an arrow, Ctrl+V), an Enter after a slow gap
+        or after too few characters — then the held keys are delivered to their window in
+        their order (sent again, synchronously, before the key that ended the hold), and Qt
+        routes them to the focus widget as it would have.
+    A person's key thus arrives at most `hold_ms` late (a few tens of ms: not felt); key
+    releases and modifier keys met during a hold are held with the presses, to keep the order.
 
     Times come from the key events (`QKeyEvent.timestamp()`, ms) unless a clock is given
-    (`clock_ms`, any monotonic milliseconds) — tests inject one to type at exact speeds.
+    (`clock_ms`, any monotonic milliseconds) — tests inject one to type at exact speeds. The
+    `hold_ms` timer runs on real time.
     """
 
     scanned = Signal(str)
@@ -243,12 +260,25 @@ class ScannerInput(QObject):
         recogniser: WedgeRecogniser | None = None,
         *,
         clock_ms: Callable[[], float] | None = None,
+        hold_ms: int = DEFAULT_HOLD_MS,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._wedge = recogniser or WedgeRecogniser()
         self._clock_ms = clock_ms
         self._app: QCoreApplication | None = None
+        self._held: list[tuple[QWindow, QKeyEvent]] = []
+        self._replaying = False
+        self._swallow_release: int | None = None  # the key of the Enter that ended a scan
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(max(hold_ms, int(self._wedge.max_gap_ms) + 1))
+        self._timer.timeout.connect(self.flush)
+
+    @property
+    def holding(self) -> int:
+        """How many key events are held back now (for tests)."""
+        return len(self._held)
 
     def install(self, app: QCoreApplication | None = None) -> None:
         target = app or QCoreApplication.instance()
@@ -258,27 +288,70 @@ class ScannerInput(QObject):
         self._app = target
 
     def uninstall(self) -> None:
+        self.flush()
         if self._app is not None:
             self._app.removeEventFilter(self)
             self._app = None
 
+    def flush(self) -> None:
+        """Deliver the held keys to their windows, in order: they were a person typing."""
+        self._timer.stop()
+        held, self._held = self._held, []
+        self._wedge.reset()
+        self._replaying = True
+        try:
+            for window, event in held:
+                if shiboken6.isValid(window):
+                    QCoreApplication.sendEvent(window, event)
+        finally:
+            self._replaying = False
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.KeyPress or not isinstance(watched, QWindow):
+        kind = event.type()
+        if (
+            self._replaying
+            or kind not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease)
+            or not isinstance(watched, QWindow)
+        ):
             return False
         assert isinstance(event, QKeyEvent)
-        t_ms = self._clock_ms() if self._clock_ms is not None else float(event.timestamp())
         key = event.key()
+        if kind == QEvent.Type.KeyRelease:
+            if self._swallow_release is not None and key == self._swallow_release:
+                self._swallow_release = None
+                return True
+            return self._hold(watched, event) if self._held else False
+        t_ms = self._clock_ms() if self._clock_ms is not None else float(event.timestamp())
         if key in _ENTER_KEYS:
             scan = self._wedge.enter(t_ms)
             if scan is not None:
+                self._drop_held()
+                self._swallow_release = key
                 self.scanned.emit(scan)
                 return True
+            self.flush()  # what came before the Enter reaches the field first
             return False
         if key in _MODIFIER_KEYS:
-            return False  # scanners press Shift for capitals: not a break in the burst
+            # Scanners press Shift for capitals: not a break in the burst.
+            return self._hold(watched, event) if self._held else False
         text = event.text()
-        if is_scannable_text(text) and not event.modifiers() & _COMMAND_MODIFIERS:
-            self._wedge.key(text, t_ms)
-        else:
-            self._wedge.reset()
-        return False
+        if not (is_scannable_text(text) and not event.modifiers() & _COMMAND_MODIFIERS):
+            self.flush()
+            return False
+        if self._held and not self._wedge.continues(t_ms):
+            self.flush()  # a slow gap: what was held was typed by a person
+        self._wedge.key(text, t_ms)
+        return self._hold(watched, event)
+
+    def _hold(self, window: QWindow, event: QKeyEvent) -> bool:
+        if self._held and self._held[0][0] is not window:
+            self.flush()  # another window: the earlier keys go where they were typed
+        copy = event.clone()
+        assert isinstance(copy, QKeyEvent)
+        self._held.append((window, copy))
+        self._timer.start()
+        return True
+
+    def _drop_held(self) -> None:
+        self._timer.stop()
+        self._held = []

@@ -43,6 +43,10 @@ class WedgeRecogniser:
         self._chars.append(text)
         self._last_ms = t_ms
 
+    def continues(self, t_ms: float) -> bool:
+        """Whether a key at `t_ms` would continue the current run (it comes fast enough)."""
+        return self._last_ms is not None and self._in_time(t_ms)
+
     def enter(self, t_ms: float) -> str | None:
         """Enter pressed at `t_ms`: the scanned text if the run before it was a scan."""
         scan: str | None = None

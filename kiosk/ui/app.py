@@ -1,26 +1,170 @@
-"""Starting the Qt application on an opened device."""
+"""Starting the Qt application of one device.
+
+    run_app(data_dir, DeviceOptions(camera="camera"), "nl")      # python -m kiosk does this
+
+builds the QApplication, the theme, the translations (Dutch by default) and the device's
+`Shell` (kiosk/ui/shell.py), shows it and runs the event loop until the window closes. For a
+program that already runs a QApplication (the demo's picker), `open_shell()` builds and shows
+one more device window in it.
+
+`print_ready=True` prints one line, `ready`, on stdout (flushed) right after the home screen's
+first paint: `python -m bench ui` times process start to that line. `on_ready(shell)` is called
+at the same moment; `quit_after_s` quits after that many seconds (tests, benchmarks).
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
-from kiosk.core.errors import Lang
-from kiosk.db.queries import residents_overview
-from kiosk.device import DeviceHandle
-from kiosk.ui.main_window import MainWindow
+from kiosk.core.errors import HeitjeError, Lang
+from kiosk.ops.device import DeviceOptions
+from kiosk.ui.i18n import DEFAULT_LANGUAGE, LanguageButton, Retranslating, Translations
+from kiosk.ui.shell import DEFAULT_IDLE_MS, Shell, build_shell
+from kiosk.ui.sounds import SoundPlayer
+from kiosk.ui.theme import NORMAL, Theme, Themes
+
+__all__ = ["StartupError", "application", "open_shell", "run_app"]
+
+log = logging.getLogger("kiosk.ui")
+
+APP_NAME = "Heitje"
+ICON = Path(__file__).resolve().parents[1] / "resources" / "icon" / "heitje.png"
 
 
-def build_main_window(device: DeviceHandle, lang: Lang = "nl") -> MainWindow:
-    return MainWindow(residents_overview(device.engine), device.store.device_id, lang)
+def application() -> QApplication:
+    """The running QApplication, or a new one."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setWindowIcon(QIcon(str(ICON)))
+    return app
 
 
-def run_app(device: DeviceHandle, lang: Lang = "nl", quit_after_s: float | None = None) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = build_main_window(device, lang)
-    window.show()
+def open_shell(
+    data_dir: Path,
+    options: DeviceOptions | None = None,
+    *,
+    translations: Translations,
+    themes: Themes,
+    sounds: SoundPlayer | None = None,
+    idle_ms: int = DEFAULT_IDLE_MS,
+    notices: Sequence[HeitjeError] = (),
+    on_ready: Callable[[Shell], object] | None = None,
+    print_ready: bool = False,
+    fullscreen: bool = False,
+) -> Shell:
+    """Build the device's window in the running app and show it (closing it stops it all);
+    `fullscreen` for a kiosk's or counter's own screen."""
+    shell = build_shell(
+        data_dir,
+        options,
+        translations=translations,
+        themes=themes,
+        sounds=sounds,
+        idle_ms=idle_ms,
+        notices=notices,
+    )
+
+    def ready() -> None:
+        if print_ready:
+            print("ready", flush=True)
+        if on_ready is not None:
+            on_ready(shell)
+
+    shell.ready.connect(ready)
+    if fullscreen:
+        shell.showFullScreen()
+    else:
+        shell.show()
+    return shell
+
+
+def run_app(
+    data_dir: Path,
+    options: DeviceOptions | None = None,
+    lang: Lang = DEFAULT_LANGUAGE,
+    *,
+    theme: Theme = NORMAL,
+    idle_ms: int = DEFAULT_IDLE_MS,
+    notices: Sequence[HeitjeError] = (),
+    quit_after_s: float | None = None,
+    on_ready: Callable[[Shell], object] | None = None,
+    print_ready: bool = False,
+    fullscreen: bool = False,
+) -> int:
+    """Open the device in `data_dir` with its screens and run until its window is closed (or
+    `quit_after_s`); the exit code of the event loop."""
+    app = application()
+    themes = Themes(app, theme)
+    translations = Translations(app, lang)
+    app.setQuitOnLastWindowClosed(True)
+    try:
+        shell = open_shell(
+            data_dir,
+            options,
+            translations=translations,
+            themes=themes,
+            idle_ms=idle_ms,
+            notices=notices,
+            on_ready=on_ready,
+            print_ready=print_ready,
+            fullscreen=fullscreen,
+        )
+    except HeitjeError as exc:
+        # The device cannot start (a ledger of a newer version, a bad camera source, ...):
+        # say so on its screen, where the person in front of it looks, not only in a log.
+        log.error("the device could not start: %s", exc.code)
+        window = StartupError(exc, translations)
+        if fullscreen:
+            window.showFullScreen()
+        else:
+            window.show()
+        if quit_after_s is not None:
+            QTimer.singleShot(int(quit_after_s * 1000), window.close)
+        app.exec()
+        translations.uninstall()
+        raise
     if quit_after_s is not None:
-        QTimer.singleShot(int(quit_after_s * 1000), app.quit)
-    return app.exec()
+        QTimer.singleShot(int(quit_after_s * 1000), shell.close)
+    try:
+        return app.exec()
+    finally:
+        shell.shutdown()  # also when the loop ended without the window closing
+        translations.uninstall()
+
+
+class StartupError(Retranslating, QWidget):
+    """The one window of a device that could not start: what is wrong, in words."""
+
+    def __init__(self, error: HeitjeError, translations: Translations) -> None:
+        super().__init__()
+        self.error = error
+        self.translations = translations
+        self.setObjectName("startup_error")
+        self.heading = QLabel()
+        self.heading.setProperty("text_size", "title")
+        self.heading.setProperty("tone", "refused")
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.language = LanguageButton(translations)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.reason, 1)
+        layout.addWidget(self.language)
+        self.resize(1280, 800)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Heitje — could not start"))
+        self.heading.setText(self.tr("This device could not start"))
+        self.reason.setText(self.error.message(self.translations.lang))

@@ -50,7 +50,7 @@ __all__ = [
     "qm_path",
 ]
 
-log = logging.getLogger("heitje.ui.i18n")
+log = logging.getLogger("kiosk.ui.i18n")
 
 LANGUAGES: Final[tuple[Lang, ...]] = ("nl", "en")
 DEFAULT_LANGUAGE: Final[Lang] = "nl"

@@ -23,7 +23,7 @@ from typing import Final
 
 __all__ = ["SOUNDS_DIR", "Sound", "SoundPlayer", "find_player"]
 
-log = logging.getLogger("heitje.ui.sounds")
+log = logging.getLogger("kiosk.ui.sounds")
 
 SOUNDS_DIR: Final = Path(__file__).resolve().parents[1] / "resources" / "sounds"
 # (program, its arguments before the file): quiet, and no waiting for a busy device.

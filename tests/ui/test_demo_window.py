@@ -1,4 +1,7 @@
-"""The demo opens offscreen and shows the seeded residents with the right balances."""
+"""`python -m kiosk` itself, offscreen, in its own process: a device opens the screen of its role
+and says `ready` once the home screen is painted (what `bench ui` times); a device that was
+never enrolled and has no --role says in words what to do. (The old one-table window that
+showed every resident's balance is gone.)"""
 
 from __future__ import annotations
 
@@ -7,62 +10,72 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel
-from pytestqt.qtbot import QtBot
-
-from kiosk.core import accounts as acc
-from kiosk.core.amounts import format_amount
 from kiosk.db.verify import verify_ledger
-from kiosk.demo import RESIDENTS, seed_demo
+from kiosk.demo import seed_demo
 from kiosk.device import open_device
-from kiosk.ui.app import build_main_window
 
 
-def test_demo_window_shows_residents_and_balances(qtbot: QtBot, tmp_path: Path) -> None:
-    device = open_device(tmp_path)
-    try:
-        seed_demo(device.store, tmp_path)
-        window = build_main_window(device)
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        model = window.table.model()
-        assert model.rowCount() == len(RESIDENTS)
-        shown = {
-            model.index(r, 0).data(): (model.index(r, 1).data(), model.index(r, 2).data())
-            for r in range(model.rowCount())
-        }
-        for rid, name, _ in RESIDENTS:
-            expected = format_amount(device.store.balance(acc.wallet(rid)), "nl")
-            assert shown[name][1] == expected, name
-        # The history moved real money: Annie earned 5,00 + 6,00 and spent 3,50.
-        assert shown["Annie Hendriks"] == ("Grasbroek", "7,50")
-        assert shown["Jo Ubachs"] == ("Grasbroek", "3,00")
-        assert shown["Mia Claessen"][1] == "0,00"
-        assert verify_ledger(device.engine).ok
-        label = window.findChild(QLabel, "deviceLabel")
-        assert label is not None and device.store.device_id in label.text()
-    finally:
-        device.close()
-
-
-def test_demo_command_starts_and_exits(tmp_path: Path) -> None:
-    """The README's demo command itself, on its own data dir, offscreen, quitting after 1 s."""
+def kiosk(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-m", "kiosk", "--demo", "--data-dir", str(tmp_path), "--quit-after", "1"],
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=timeout,
         check=False,
+    )
+
+
+def test_a_demo_counter_opens_says_ready_and_quits(tmp_path: Path) -> None:
+    handle = open_device(tmp_path)
+    try:
+        seed_demo(handle.store, tmp_path)
+        entries = handle.store.head()[0]
+    finally:
+        handle.close()
+    result = kiosk(
+        "--data-dir",
+        str(tmp_path),
+        "--role",
+        "merchant-counter",
+        "--merchant",
+        "mer-bakker",
+        "--lang",
+        "en",
+        "--print-ready",
+        "--quit-after",
+        "1",
     )
     assert result.returncode == 0, result.stderr
-    assert "demo data created" in result.stdout
-    check = subprocess.run(
-        [sys.executable, "-m", "kiosk", "ledger", "verify", "--data-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
+    assert result.stdout.splitlines().count("ready") == 1
+    handle = open_device(tmp_path)
+    try:
+        assert handle.store.head()[0] == entries  # opening and closing wrote nothing
+        assert verify_ledger(handle.engine).ok
+    finally:
+        handle.close()
+
+
+def test_an_empty_kiosk_opens_full_screen_without_a_camera(tmp_path: Path) -> None:
+    result = kiosk(
+        "--data-dir",
+        str(tmp_path),
+        "--role",
+        "resident-kiosk",
+        "--fullscreen",
+        "--print-ready",
+        "--quit-after",
+        "1",
     )
-    assert check.returncode == 0, check.stdout
+    assert result.returncode == 0, result.stderr
+    assert "ready" in result.stdout.splitlines()
+
+
+def test_a_device_without_a_role_says_what_to_do(tmp_path: Path) -> None:
+    result = kiosk("--data-dir", str(tmp_path), "--quit-after", "1")
+    assert result.returncode == 2
+    assert "ready" not in result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr
+    assert last.startswith("Dit apparaat is niet aangemeld.")  # in words, in Dutch

@@ -1,0 +1,478 @@
+"""The pages of a payment at the counter, and the limits line above them. Each page draws
+itself from the screen's `CounterState` in `retranslate()` (on a language change, and when the
+screen calls it after the state changed); the screen (kiosk/ui/screens/counter.py) runs the
+flow and the ops and wires the buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Literal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.core.errors import HeitjeError, Lang
+from kiosk.ops.results import CounterLimits, DayRow, Payment, PaymentQuote, Refunded
+from kiosk.ui.i18n import Retranslating
+from kiosk.ui.screens.counter_pads import AmountPad, PinPad, amount_text, fill
+from kiosk.ui.theme import repolish
+
+__all__ = [
+    "AmountPage",
+    "ConfirmPage",
+    "CounterState",
+    "LimitsLabel",
+    "PinPage",
+    "RefundPage",
+    "ResultPage",
+    "ScanPage",
+]
+
+PREVIEW_W, PREVIEW_H = 320, 240
+Busy = Literal["quote", "pay", "refund"]
+
+
+@dataclass
+class CounterState:
+    """What the counter shows now. The screen changes it; the pages only read it."""
+
+    amount: int | None = None
+    busy: Busy | None = None  # the op in flight: scans and touches wait for its outcome
+    quote: PaymentQuote | None = None
+    scan_error: HeitjeError | None = None
+    outcome: Payment | Refunded | HeitjeError | None = None
+    retry_card: bool = False  # the outcome is a refused payment: another card may try
+    receipt: str | HeitjeError | None = None  # "printing" | "printed" | the print's error
+    pin_error: HeitjeError | None = None
+    refund_row: DayRow | None = None
+    refund_error: HeitjeError | None = None
+    limits: CounterLimits | None = None
+    limits_known: bool = False
+    online: bool | None = None  # the last sync round's (None: no round yet, or no sync)
+
+    def new_customer(self) -> None:
+        """Forget everything of the last customer; keep what describes the counter."""
+        fresh = CounterState(limits=self.limits, limits_known=self.limits_known, online=self.online)
+        for f in fields(self):
+            setattr(self, f.name, getattr(fresh, f.name))
+
+
+def _label(name: str, *, size: str | None = None, wrap: bool = True) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(wrap)
+    if size is not None:
+        label.setProperty("text_size", size)
+    return label
+
+
+def _button(name: str, *, primary: bool = False) -> QPushButton:
+    button = QPushButton()
+    button.setObjectName(name)
+    if primary:
+        button.setProperty("kind", "primary")
+    return button
+
+
+def set_tone(label: QLabel, tone: str | None) -> None:
+    if label.property("tone") != tone:
+        label.setProperty("tone", tone)
+        repolish(label)
+
+
+def _message(label: QLabel, text: str, tone: str | None = None) -> None:
+    label.setText(text)
+    set_tone(label, tone if text else None)
+    label.setVisible(bool(text))
+
+
+class _Page(QWidget):
+    def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
+        super().__init__()
+        self.state = state
+        self._lang = lang
+
+    def money(self, cents: int) -> str:
+        return amount_text(cents, self._lang())
+
+
+class LimitsLabel(Retranslating, QLabel):
+    """The offline limits in force, under the shop's name on every page."""
+
+    def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
+        super().__init__()
+        self.state = state
+        self._lang = lang
+        self.setObjectName("counter_limits")
+        self.setWordWrap(True)
+        self.setProperty("muted", True)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        lang = self._lang()
+        limits = self.state.limits
+        if not self.state.limits_known:
+            text = ""
+        elif limits is None:
+            text = self.tr("No offline limits on this counter: it has no data from the server.")
+        else:
+            text = fill(
+                self.tr(
+                    "Offline limits: at most %1 a payment and %2 a card a day; payments not yet "
+                    "confirmed by the server: %3 of at most %4. Server data is %5 old."
+                ),
+                amount_text(limits.per_tx_cap, lang),
+                amount_text(limits.resident_daily_cap, lang),
+                amount_text(limits.exposure_used, lang),
+                amount_text(limits.device_exposure_cap, lang),
+                self._age(limits.snapshot_age_ms),
+            )
+            if self.state.online is False:
+                text = self.tr("Offline.") + " " + text
+        self.setText(text)
+        self.setVisible(bool(text))
+        warn = limits is not None and (
+            self.state.online is False or limits.snapshot_age_ms > limits.snapshot_max_age_ms
+        )
+        set_tone(self, "warning" if warn else None)
+
+    def _age(self, ms: int) -> str:
+        minutes = ms // 60_000
+        if minutes < 60:
+            return fill(self.tr("%1 min"), str(minutes))
+        return fill(self.tr("%1 h %2 min"), str(minutes // 60), str(minutes % 60))
+
+
+class AmountPage(Retranslating, _Page):
+    """The keypad for the amount, and the way to the day's list."""
+
+    def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
+        super().__init__(state, lang)
+        self.title = _label("amount_title", size="title")
+        self.pad = AmountPad(lang)
+        self.to_scan = _button("to_scan", primary=True)
+        self.to_day = _button("to_day")
+        self.to_summary = _button("to_summary")
+        side = QVBoxLayout()
+        side.addWidget(self.title)
+        side.addStretch(1)
+        for button in (self.to_scan, self.to_day, self.to_summary):
+            side.addWidget(button)
+        row = QHBoxLayout(self)
+        row.addWidget(self.pad, 3)
+        row.addLayout(side, 2)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Type the amount"))
+        self.to_scan.setText(self.tr("Next: scan the card"))
+        self.to_scan.setEnabled(self.state.amount is not None and self.state.busy is None)
+        self.to_day.setText(self.tr("Today's payments"))
+        self.to_summary.setText(self.tr("End of day"))
+
+
+class ScanPage(Retranslating, _Page):
+    """Waiting for the card: camera, hand scanner, or its number typed."""
+
+    def __init__(self, state: CounterState, lang: Callable[[], Lang], *, camera: bool) -> None:
+        super().__init__(state, lang)
+        self.camera = camera
+        self.title = _label("scan_title", size="title")
+        self.amount = _label("scan_amount", size="huge", wrap=False)
+        self.hint = _label("scan_hint")
+        self.preview = QLabel()
+        self.preview.setObjectName("scan_preview")
+        self.preview.setFixedSize(PREVIEW_W, PREVIEW_H)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setVisible(camera)  # no camera: no empty picture
+        self.serial_label = _label("serial_label")
+        self.serial_input = QLineEdit()
+        self.serial_input.setObjectName("serial_input")
+        self.serial_label.setBuddy(self.serial_input)
+        self.serial_go = _button("serial_go")
+        self.message = _label("scan_message")
+        self.cancel = _button("scan_cancel")
+        typed = QHBoxLayout()
+        typed.addWidget(self.serial_input, 1)
+        typed.addWidget(self.serial_go)
+        left = QVBoxLayout()
+        for w in (self.title, self.amount, self.hint, self.serial_label):
+            left.addWidget(w)
+        left.addLayout(typed)
+        left.addWidget(self.message)
+        left.addStretch(1)
+        left.addWidget(self.cancel, 0, Qt.AlignmentFlag.AlignLeft)
+        row = QHBoxLayout(self)
+        row.addLayout(left, 3)
+        row.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        state = self.state
+        amount = self.money(state.amount) if state.amount is not None else ""
+        self.title.setText(self.tr("Scan the card"))
+        self.amount.setText(amount)
+        self.amount.setAccessibleName(fill(self.tr("Amount: %1"), amount))
+        if self.camera:
+            self.hint.setText(
+                self.tr("Hold the card in front of the camera, or scan it with the hand scanner.")
+            )
+        else:
+            self.hint.setText(self.tr("Scan the card with the hand scanner."))
+        self.preview.setAccessibleName(self.tr("Camera picture"))
+        self.serial_label.setText(self.tr("Or type the card number:"))
+        self.serial_go.setText(self.tr("Use this number"))
+        self.cancel.setText(self.tr("Cancel"))
+        for w in (self.serial_input, self.serial_go, self.cancel):
+            w.setEnabled(state.busy is None)
+        if state.busy == "quote":
+            _message(self.message, self.tr("Checking the card\u2026"))
+        elif state.scan_error is not None:
+            _message(self.message, state.scan_error.message(self._lang()), "refused")
+        else:
+            _message(self.message, "")
+
+
+class ConfirmPage(Retranslating, _Page):
+    """The amount, the balance, what will remain, the limits; Pay (or on to the PIN)."""
+
+    def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
+        super().__init__(state, lang)
+        self.title = _label("confirm_title", size="title")
+        self.amount = _label("confirm_amount", size="huge", wrap=False)
+        self.balance = _label("confirm_balance")
+        self.remaining = _label("confirm_remaining", size="title")
+        self.limits = _label("confirm_limits")
+        self.pin = _label("confirm_pin")
+        self.message = _label("confirm_message")
+        self.go = _button("confirm_go", primary=True)
+        self.cancel = _button("confirm_cancel")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.cancel)
+        buttons.addStretch(1)
+        buttons.addWidget(self.go)
+        col = QVBoxLayout(self)
+        for w in (
+            self.title,
+            self.amount,
+            self.balance,
+            self.remaining,
+            self.limits,
+            self.pin,
+            self.message,
+        ):
+            col.addWidget(w)
+        col.addStretch(1)
+        col.addLayout(buttons)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        quote, busy = self.state.quote, self.state.busy
+        self.title.setText(self.tr("Confirm the payment"))
+        self.cancel.setText(self.tr("Cancel"))
+        self.cancel.setEnabled(busy is None)
+        self.go.setEnabled(quote is not None and busy is None)
+        _message(self.message, self.tr("Paying\u2026") if busy == "pay" else "")
+        if quote is None:
+            for label in (self.amount, self.balance, self.remaining):
+                label.setText("")
+            _message(self.limits, "")
+            _message(self.pin, "")
+            self.go.setText(self.tr("Pay"))
+            return
+        money = self.money
+        self.amount.setText(money(quote.amount))
+        self.amount.setAccessibleName(fill(self.tr("Amount: %1"), money(quote.amount)))
+        self.balance.setText(fill(self.tr("Balance on the card: %1"), money(quote.balance)))
+        self.remaining.setText(fill(self.tr("Left after paying: %1"), money(quote.remaining)))
+        if quote.limits is not None and quote.left_today is not None:
+            text = self.tr(
+                "Offline limits in force: at most %1 a payment; this card can spend %2 "
+                "more here today."
+            )
+            _message(
+                self.limits, fill(text, money(quote.limits.per_tx_cap), money(quote.left_today))
+            )
+        else:
+            _message(self.limits, "")
+        if quote.pin_needed:
+            _message(self.pin, self.tr("This amount needs the card's PIN."))
+            self.go.setText(self.tr("Next: PIN"))
+        else:
+            _message(self.pin, "")
+            self.go.setText(fill(self.tr("Pay %1"), money(quote.amount)))
+
+
+class PinPage(Retranslating, _Page):
+    """The card holder types the PIN; a wrong try's words stay here."""
+
+    def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
+        super().__init__(state, lang)
+        self.title = _label("pin_title", size="title")
+        self.hint = _label("pin_hint")
+        self.pad = PinPad()
+        self.message = _label("pin_message")
+        self.go = _button("pin_go", primary=True)
+        self.cancel = _button("pin_cancel")
+        self.pad.changed.connect(self.retranslate)
+        side = QVBoxLayout()
+        for w in (self.title, self.hint, self.message):
+            side.addWidget(w)
+        side.addStretch(1)
+        side.addWidget(self.go)
+        side.addWidget(self.cancel)
+        row = QHBoxLayout(self)
+        row.addWidget(self.pad, 3)
+        row.addLayout(side, 2)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        state = self.state
+        self.title.setText(self.tr("PIN"))
+        self.hint.setText(self.tr("Let the card holder type their PIN, then touch Pay."))
+        self.go.setText(self.tr("Pay"))
+        self.go.setEnabled(self.pad.complete() and state.busy is None)
+        self.cancel.setText(self.tr("Cancel"))
+        self.cancel.setEnabled(state.busy is None)
+        if state.busy == "pay":
+            _message(self.message, self.tr("Paying\u2026"))
+        elif state.pin_error is not None:
+            _message(self.message, state.pin_error.message(self._lang()), "refused")
+        else:
+            _message(self.message, "")
+
+
+class ResultPage(Retranslating, _Page):
+    """Paid, refunded, or not paid and why; and the receipt."""
+
+    def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
+        super().__init__(state, lang)
+        self.headline = _label("result_headline", size="huge")
+        self.headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail = _label("result_detail", size="title")
+        self.receipt = _label("result_receipt")
+        self.next = _button("result_next", primary=True)
+        self.retry = _button("result_retry")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.retry)
+        buttons.addStretch(1)
+        buttons.addWidget(self.next)
+        col = QVBoxLayout(self)
+        for w in (self.headline, self.detail, self.receipt):
+            col.addWidget(w)
+        col.addStretch(1)
+        col.addLayout(buttons)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        state, money, lang = self.state, self.money, self._lang()
+        outcome = state.outcome
+        self.next.setText(self.tr("Next customer"))
+        self.retry.setText(self.tr("Try another card"))
+        self.retry.setVisible(state.retry_card)
+        if isinstance(outcome, Payment):
+            self.headline.setText(self.tr("Paid"))
+            set_tone(self.headline, "ok")
+            self.detail.setText(
+                fill(
+                    self.tr("%1 paid. Left on the card: %2."),
+                    money(outcome.amount),
+                    money(outcome.remaining),
+                )
+            )
+        elif isinstance(outcome, Refunded):
+            self.headline.setText(self.tr("Refunded"))
+            set_tone(self.headline, "ok")
+            self.detail.setText(
+                fill(
+                    self.tr("%1 back on the card. Balance now: %2."),
+                    money(outcome.amount),
+                    money(outcome.remaining),
+                )
+            )
+        elif isinstance(outcome, HeitjeError):
+            self.headline.setText(self.tr("Not paid"))
+            set_tone(self.headline, "refused")
+            self.detail.setText(outcome.message(lang))
+        else:
+            self.headline.setText("")
+            set_tone(self.headline, None)
+            self.detail.setText("")
+        receipt = state.receipt
+        if receipt == "printing":
+            _message(self.receipt, self.tr("Printing the receipt\u2026"))
+        elif receipt == "printed":
+            _message(self.receipt, self.tr("The receipt is printed."))
+        elif isinstance(receipt, HeitjeError):
+            _message(self.receipt, receipt.message(lang), "warning")
+        else:
+            _message(self.receipt, "")
+
+
+class RefundPage(Retranslating, _Page):
+    """How much of a payment goes back: at most what is left of it."""
+
+    def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
+        super().__init__(state, lang)
+        self.title = _label("refund_title", size="title")
+        self.what = _label("refund_what")
+        self.pad = AmountPad(lang)
+        self.message = _label("refund_message")
+        self.go = _button("refund_go", primary=True)
+        self.cancel = _button("refund_cancel")
+        self.pad.changed.connect(self.retranslate)
+        side = QVBoxLayout()
+        for w in (self.title, self.what, self.message):
+            side.addWidget(w)
+        side.addStretch(1)
+        side.addWidget(self.go)
+        side.addWidget(self.cancel)
+        row = QHBoxLayout(self)
+        row.addWidget(self.pad, 3)
+        row.addLayout(side, 2)
+        self.retranslate()
+
+    def amount_ok(self) -> bool:
+        cents, row = self.pad.cents(), self.state.refund_row
+        return cents is not None and row is not None and cents <= row.refundable
+
+    def retranslate(self) -> None:
+        state, money = self.state, self.money
+        row = state.refund_row
+        cents = self.pad.cents()
+        self.title.setText(self.tr("Refund"))
+        self.cancel.setText(self.tr("Cancel"))
+        self.cancel.setEnabled(state.busy is None)
+        self.go.setEnabled(self.amount_ok() and state.busy is None)
+        if row is None:
+            self.what.setText("")
+        else:
+            self.what.setText(
+                fill(
+                    self.tr("Payment of %1 at %2. At most %3 can be refunded."),
+                    money(row.amount),
+                    row.time_text,
+                    money(row.refundable),
+                )
+            )
+        if cents is not None:
+            self.go.setText(fill(self.tr("Refund %1"), money(cents)))
+        else:
+            self.go.setText(self.tr("Refund"))
+        if state.busy == "refund":
+            _message(self.message, self.tr("Refunding\u2026"))
+        elif state.refund_error is not None:
+            _message(self.message, state.refund_error.message(self._lang()), "refused")
+        elif row is not None and cents is not None and cents > row.refundable:
+            text = self.tr("That is more than is left of the payment (%1).")
+            _message(self.message, fill(text, money(row.refundable)), "refused")
+        else:
+            _message(self.message, "")
