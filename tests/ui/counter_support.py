@@ -14,17 +14,14 @@ import datetime as dt
 import select
 import socket
 import threading
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
-import pytest
 from nacl.signing import SigningKey
-from PySide6.QtCore import QLocale, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select as sql_select
 
@@ -38,50 +35,21 @@ from kiosk.device import open_device
 from kiosk.ops.device import Device, DeviceOptions
 from kiosk.scan.sources import ImageFolderSource
 from kiosk.server import admin
-from kiosk.ui.bridge import Bridge, GuiCaller
+from kiosk.ui.bridge import Bridge
 from kiosk.ui.i18n import Translations
 from kiosk.ui.scan_input import ScanInput
 from kiosk.ui.screens.counter import CounterScreen, Page
-from kiosk.ui.theme import NORMAL, apply_theme
 from tests.conftest import QR_PHOTOS
-from tests.ops.conftest import Enrolled, Gui, enrol, local_device, seed_local
+from tests.ops.conftest import Enrolled, enrol, local_device, seed_local
 from tests.scan.scan_helpers import IMAGE_SUFFIXES, load_image
 from tests.scan.test_scan_qt import card_in_scene
 from tests.server.conftest import NOW, LiveServer
+from tests.ui.shell_support import QtGui
 
 WAIT_MS = 30_000  # only so that a broken test fails instead of hanging; nothing is timed
 SCREEN_SIZE = (1280, 800)
 
 ISSUED = dt.date(2026, 11, 1)
-
-
-class QtGui(Gui):
-    """The ops' callbacks on Qt's GUI thread, as the app runs them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.caller = GuiCaller()
-
-    def call(self, fn: Callable[[], object]) -> None:
-        self.caller(fn)
-
-
-@pytest.fixture
-def ui(qapp: QApplication) -> Iterator[Translations]:
-    """The app as the shell sets it up (normal theme, Dutch), put back as it was afterwards."""
-    style, pal, font = qapp.style().name(), QPalette(qapp.palette()), qapp.font()
-    sheet, locale = qapp.styleSheet(), QLocale()
-    apply_theme(qapp, NORMAL)
-    translations = Translations(qapp)
-    yield translations
-    translations.uninstall()
-    translations.deleteLater()
-    qapp.setStyleSheet(sheet)
-    if style:
-        qapp.setStyle(style)
-    qapp.setPalette(pal)
-    qapp.setFont(font)
-    QLocale.setDefault(locale)
 
 
 def write_card_frames(folder: Path, payload: str) -> Path:

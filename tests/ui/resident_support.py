@@ -7,19 +7,15 @@ event loop runs them, through the app's `GuiCaller`, so `QtGui` is a `Gui` whose
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QLocale, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
-    QApplication,
     QLabel,
     QLineEdit,
     QWidget,
@@ -33,16 +29,16 @@ from kiosk.demo import seed_demo
 from kiosk.device import open_device
 from kiosk.ops.device import Device
 from kiosk.scan.sources import ImageFolderSource
-from kiosk.ui.bridge import Bridge, GuiCaller
+from kiosk.ui.bridge import Bridge
 from kiosk.ui.i18n import Translations
 from kiosk.ui.scan_input import ScanInput
 from kiosk.ui.screens.resident import IDLE_MS, ResidentKioskScreen
-from kiosk.ui.theme import NORMAL, apply_theme
 from tests.conftest import QR_PHOTOS
-from tests.ops.conftest import DAY, Gui, local_device
+from tests.ops.conftest import DAY, local_device
 from tests.scan.scan_helpers import IMAGE_SUFFIXES, load_image
 from tests.scan.test_scan_qt import card_in_scene
 from tests.server.conftest import NOW
+from tests.ui.shell_support import QtGui
 
 WAIT_MS = 30_000  # only so that a broken test fails instead of hanging; nothing is timed
 SCREEN_SIZE = (1280, 800)
@@ -52,37 +48,6 @@ JO = "res-002"  # did "Pleintje vegen" (+5,00), paid 2,75 at the bakery, got 0,7
 JO_NAME = "Jo Ubachs"
 MIA = "res-003"  # signed up for "Bladeren ruimen", nothing else yet
 MIA_NAME = "Mia Claessen"
-
-
-class QtGui(Gui):
-    """The ops' callbacks on Qt's GUI thread, as the app runs them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.caller = GuiCaller()
-
-    def call(self, fn: Callable[[], object]) -> None:
-        self.caller(fn)
-
-
-@contextlib.contextmanager
-def set_up_as_the_shell(qapp: QApplication) -> Iterator[Translations]:
-    """The app as the shell sets it up (normal theme, Dutch), put back as it was afterwards."""
-    style, pal, font = qapp.style().name(), QPalette(qapp.palette()), qapp.font()
-    sheet, locale = qapp.styleSheet(), QLocale()
-    apply_theme(qapp, NORMAL)
-    translations = Translations(qapp)
-    try:
-        yield translations
-    finally:
-        translations.uninstall()
-        translations.deleteLater()
-        qapp.setStyleSheet(sheet)
-        if style:
-            qapp.setStyle(style)
-        qapp.setPalette(pal)
-        qapp.setFont(font)
-        QLocale.setDefault(locale)
 
 
 def seed_demo_kiosk(data_dir: Path) -> None:

@@ -4,6 +4,7 @@ program writing down what it was asked to play; and the "nothing untranslated" c
 
 from __future__ import annotations
 
+import contextlib
 import re
 import stat
 from collections.abc import Callable, Iterator
@@ -42,23 +43,38 @@ class App:
     themes: Themes
 
 
-@pytest.fixture
-def app(qapp: QApplication) -> Iterator[App]:
-    """The app as `run_app` sets it up: the normal theme, Dutch."""
+@contextlib.contextmanager
+def set_up_as_the_shell(qapp: QApplication) -> Iterator[App]:
+    """The app as `run_app` sets it up (the normal theme, Dutch), put back as it was after."""
     style, pal, font = qapp.style().name(), QPalette(qapp.palette()), qapp.font()
     sheet, locale = qapp.styleSheet(), QLocale()
     themes = Themes(qapp, NORMAL)
     translations = Translations(qapp)
-    yield App(qapp, translations, themes)
-    translations.uninstall()
-    translations.deleteLater()
-    themes.deleteLater()
-    qapp.setStyleSheet(sheet)
-    if style:
-        qapp.setStyle(style)
-    qapp.setPalette(pal)
-    qapp.setFont(font)
-    QLocale.setDefault(locale)
+    try:
+        yield App(qapp, translations, themes)
+    finally:
+        translations.uninstall()
+        translations.deleteLater()
+        themes.deleteLater()
+        qapp.setStyleSheet(sheet)
+        if style:
+            qapp.setStyle(style)
+        qapp.setPalette(pal)
+        qapp.setFont(font)
+        QLocale.setDefault(locale)
+
+
+@pytest.fixture
+def app(qapp: QApplication) -> Iterator[App]:
+    with set_up_as_the_shell(qapp) as ready:
+        yield ready
+
+
+@pytest.fixture
+def ui(qapp: QApplication) -> Iterator[Translations]:
+    """Only the translations of the app set up as the shell does (the screens' own tests)."""
+    with set_up_as_the_shell(qapp) as ready:
+        yield ready.translations
 
 
 def recording_player(tmp_path: Path) -> tuple[list[str], Path]:

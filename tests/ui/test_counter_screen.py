@@ -40,11 +40,10 @@ from tests.ui.counter_support import (
     open_counter,
     seed_demo_counter,
     shown_texts,
-    ui,
     write_card_frames,
 )
 
-__all__ = ["live", "ui"]  # the fixtures, imported
+__all__ = ["live"]  # the fixture, imported (ui comes from tests/ui/conftest.py)
 
 GRANT = 6_000
 DAY_BUTTON = {"nl": "Betalingen van vandaag", "en": "Today's payments"}

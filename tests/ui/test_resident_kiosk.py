@@ -52,24 +52,17 @@ from tests.ui.resident_support import (
     MIA_NAME,
     WAIT_MS,
     Kiosk,
-    QtGui,
     all_texts,
     card_of,
     demo_card,
     demo_kiosk,
     open_kiosk,
-    set_up_as_the_shell,
     shown_texts,
     write_card_frames,
 )
+from tests.ui.shell_support import QtGui
 
 MY_CONTEXTS = {"ResidentKioskScreen", "ResidentPage", "SerialKeypad"}
-
-
-@pytest.fixture
-def ui(qapp: QApplication) -> Iterator[Translations]:
-    with set_up_as_the_shell(qapp) as translations:
-        yield translations
 
 
 @pytest.fixture
