@@ -248,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request, every sync round
     args = build_parser().parse_args(argv)
     args.data_dir = Path(args.data_dir) if getattr(args, "data_dir", None) else default_data_dir()
     handler: Handler = args.func
