@@ -31,6 +31,7 @@ import os
 import shutil
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from kiosk.core.crypto import load_or_create_key
@@ -201,8 +202,19 @@ class BackupSchedule:
         self._thread = threading.Thread(target=self._run, name="kiosk-backup", daemon=True)
         self._thread.start()
 
+    def first_wait_s(self) -> float:
+        """How long until the first backup: what is left of the interval since the newest copy
+        in the folder (a device restarted every night still gets its daily backup)."""
+        copies = sorted(self.dest.glob(f"{_PREFIX}*{_SUFFIX}")) if self.dest.is_dir() else []
+        if not copies:
+            return 0.0
+        age = time.time() - copies[-1].stat().st_mtime
+        return max(0.0, min(self.interval_s, self.interval_s - age))
+
     def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
+        wait = self.first_wait_s()
+        while not self._stop.wait(wait):
+            wait = self.interval_s
             try:
                 self.last = backup_ledger(self.data_dir, self.dest, keep=self.keep)
                 self.last_error = None

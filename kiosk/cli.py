@@ -81,6 +81,8 @@ def cmd_app(args: argparse.Namespace) -> int:
         demo_neighbourhood=neighbourhood,
         camera=camera,
         printer=args.printer or config.printer,
+        backup_dir=Path(config.backup_dir) if config.backup_dir else None,
+        backup_every_s=config.backup_every_h * 3600.0,
     )
     from kiosk.ui.app import run_app
 

@@ -46,6 +46,8 @@ class DeviceConfig:
     language: str = "nl"
     idle_timeout_s: int = 30
     log_level: str = "INFO"
+    backup_dir: str | None = None  # a second location (another disk, a share); None: no backups
+    backup_every_h: int = 24
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,18 @@ def _idle(value: Any) -> int:
     return value
 
 
+def _folder(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or "\x00" in value:
+        raise ValueError
+    return value
+
+
+def _hours(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 168:
+        raise ValueError
+    return value
+
+
 def _printer(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError
@@ -155,6 +169,14 @@ _CHECKS: dict[str, _Check] = {
     "language": _Check(_choice(("nl", "en")), "nl of en", "nl or en"),
     "idle_timeout_s": _Check(
         _idle, "een geheel aantal seconden van 5 tot 600", "a whole number of seconds from 5 to 600"
+    ),
+    "backup_dir": _Check(
+        _folder,
+        "een absoluut pad van een map (een andere schijf of een netwerkmap)",
+        "an absolute folder path (another disk or a network share)",
+    ),
+    "backup_every_h": _Check(
+        _hours, "een geheel aantal uren van 1 tot 168", "a whole number of hours from 1 to 168"
     ),
     "log_level": _Check(
         _choice(LOG_LEVELS, upper=True),

@@ -20,6 +20,8 @@ printer = "net:192.168.1.50:9100"
 language = "en"
 idle_timeout_s = 45
 log_level = "debug"
+backup_dir = "/mnt/backup/heitje"
+backup_every_h = 6
 """ % ("ab" * 32)
 
 
@@ -42,6 +44,8 @@ def test_every_key_is_read(tmp_path: Path) -> None:
         language="en",
         idle_timeout_s=45,
         log_level="DEBUG",
+        backup_dir="/mnt/backup/heitje",
+        backup_every_h=6,
     )
 
 
@@ -59,6 +63,8 @@ def test_every_key_is_read(tmp_path: Path) -> None:
         ('idle_timeout_s = "30"', "idle_timeout_s", "from 5 to 600"),
         ("idle_timeout_s = true", "idle_timeout_s", "from 5 to 600"),
         ('log_level = "loud"', "log_level", "DEBUG, INFO"),
+        ('backup_dir = "backups"', "backup_dir", "an absolute folder path"),
+        ("backup_every_h = 0", "backup_every_h", "from 1 to 168"),
         ('langauge = "en"', "langauge", "no unknown settings (a typo?)"),
     ],
 )

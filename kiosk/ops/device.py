@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, select
 
-from kiosk.backup import RESTORE_MARKER, restore_pending
+from kiosk.backup import RESTORE_MARKER, BackupSchedule, restore_pending
 from kiosk.core import roles
 from kiosk.core.cards import Card
 from kiosk.core.clock import Clock, SystemClock
@@ -55,6 +55,8 @@ class DeviceOptions:
     demo_neighbourhood: str | None = None  # the centre of an unenrolled kiosk or desk
     camera: str | FrameSource | None = None  # "camera", "camera:N", "video:P", "folder:P"
     printer: str | None = None  # "file:/dev/usb/lp0", "net:HOST[:PORT]", "pdf:FOLDER"
+    backup_dir: Path | None = None  # a copy of the ledger every backup_every_s (kiosk/backup.py)
+    backup_every_s: float = 24 * 3600.0
     sync: bool = True  # run the sync loop (enrolled devices)
     sync_interval_s: float = INTERVAL_S
     sync_timeout_s: float = 30.0
@@ -127,6 +129,11 @@ class Device:
         )
         self.scan: ScanParts = build_scan_parts(handle.engine, self.data_dir, options.camera)
         self.printing = PrintOps(self.runner, options.printer)
+        self.backups: BackupSchedule | None = None
+        if options.backup_dir is not None:
+            self.backups = BackupSchedule(
+                self.data_dir, options.backup_dir, interval_s=options.backup_every_s
+            )
         self._closed = False
 
     @property
@@ -211,6 +218,8 @@ class Device:
     def start(self) -> None:
         if self.sync_loop is not None:
             self.sync_loop.start()
+        if self.backups is not None:
+            self.backups.start()
 
     def close(self) -> None:
         """Finish queued writes, then stop the sync loop, the camera and the database."""
@@ -218,6 +227,8 @@ class Device:
             return
         self._closed = True
         self.runner.close()
+        if self.backups is not None:
+            self.backups.stop()
         if self.sync_loop is not None:
             self.sync_loop.stop()
         if self.sync_client is not None:

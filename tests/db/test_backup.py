@@ -217,3 +217,43 @@ def test_the_schedule_backs_up_and_survives_a_missing_folder(tmp_path: Path) -> 
         working.stop()
     assert working.last is not None and working.last.is_file()
     assert failing.last_error is not None and failing.last_error.code == "backup_folder_unwritable"
+
+
+def test_the_first_backup_waits_only_for_what_is_left_of_the_interval(tmp_path: Path) -> None:
+    data = tmp_path / "device"
+    _seed(data)
+    dest = tmp_path / "b"
+    schedule = BackupSchedule(data, dest, interval_s=3600)
+    assert schedule.first_wait_s() == 0.0  # no copy yet: at once
+    copy = backup_ledger(data, dest)
+    os.utime(copy, (time.time() - 3000, time.time() - 3000))  # made 50 minutes ago
+    assert 500 < schedule.first_wait_s() <= 600
+    os.utime(copy, (time.time() - 7200, time.time() - 7200))  # older than the interval
+    assert schedule.first_wait_s() == 0.0
+
+
+def test_a_device_with_a_backup_folder_backs_itself_up_and_stops_on_close(tmp_path: Path) -> None:
+    from kiosk.ops.device import DeviceOptions, build_device
+
+    data = tmp_path / "device"
+    _seed(data)
+    calls: list[object] = []
+    device = build_device(
+        data,
+        calls.append,
+        DeviceOptions(
+            demo_role="resident-kiosk",
+            demo_neighbourhood="nb-1",
+            backup_dir=tmp_path / "b",
+            backup_every_s=3600,
+        ),
+    )
+    try:
+        assert device.backups is not None
+        deadline = time.monotonic() + 30
+        while device.backups.last is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert device.backups.last is not None and device.backups.last.is_file()
+    finally:
+        device.close()
+    assert not any(t.name == "kiosk-backup" for t in threading.enumerate())
