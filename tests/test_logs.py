@@ -76,3 +76,20 @@ def test_no_serial_survives(rng: random.Random, before: str, after: str, spaced:
     assert serial not in cleaned.replace(" ", "").replace("\n", "") or serial in (
         before + after
     ).replace(" ", "")
+
+
+def test_the_end_to_end_log_check_catches_names_and_serials() -> None:
+    from tests.log_check import _Lines, personal
+
+    handler = _Lines()
+    log = logging.getLogger("kiosk.ops")
+    log.addHandler(handler)
+    try:
+        serial = new_serial(CardKind.RESIDENT)
+        log.warning("paid by Annie Hendriks")
+        log.warning("card %s refused", serial)  # shortened by the filter, as in the file
+        log.warning("seq 42 applied")
+    finally:
+        log.removeHandler(handler)
+    assert personal(handler.lines) == ["kiosk.ops WARNING paid by Annie Hendriks"]
+    assert personal([f"card {serial} refused"]) == [f"card {serial} refused"]

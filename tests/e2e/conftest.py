@@ -267,3 +267,6 @@ def run_device(
         timeout=300,
         check=False,
     )
+
+
+from tests.log_check import _no_personal_data_in_the_logs  # noqa: E402, F401 - autouse fixture
