@@ -7,6 +7,7 @@ Every change bumps the change version, so the next delta snapshot carries it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -258,7 +259,13 @@ DECISIONS = {
 
 
 def resolve_review(
-    server: Server, item_id: int, decision: str, staff: str, reason: str = ""
+    server: Server,
+    item_id: int,
+    decision: str,
+    staff: str,
+    reason: str = "",
+    *,
+    also: Callable[[Connection, Entry], object] | None = None,
 ) -> Entry:
     """Close an open review item with a decision, recorded in the server's own chain.
 
@@ -267,7 +274,8 @@ def resolve_review(
     entries: ``confirmed`` (nothing changes) or ``applied`` (the back office makes the
     entry take effect after all: money as an adjust with the same accounts and amount, an
     event as a server entry of the same kind and refs, under the same rules). Returns the
-    entry that records the decision."""
+    entry that records the decision. `also(conn, entry)` runs in the same transaction (the
+    back office's own audit row: the decision and its record commit together or not at all)."""
     with server.write() as conn:
         version = server.bump(conn)
         item = (
@@ -316,6 +324,8 @@ def resolve_review(
             "review_resolved",
             {"id": item_id, "decision": decision, "staff": staff, "reason": why},
         )
+        if also is not None:
+            also(conn, entry)
     return entry
 
 

@@ -16,8 +16,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
+from kiosk.core.entries import Entry
 from kiosk.core.errors import HeitjeError
 from kiosk.server import admin
 from kiosk.server import tables as t
@@ -175,17 +176,10 @@ def review_resolve(
     if problems or why is None:
         return _detail(request, office, item_id, values=values, problems=problems, status=400)
     server = work.server_of(office)
-    try:
-        entry = admin.resolve_review(server, item_id, decision, f"user:{me.user_id}", why)
-    except ValueError:  # decided by somebody else a moment ago
-        message = OfficeError("review_decided").message(lang)
-        return _detail(request, office, item_id, error=message, status=409)
-    except HeitjeError as exc:  # applying it after all breaks a rule (a cap, a bound, ...)
-        message = work.refusal_message(exc, lang)
-        return _detail(request, office, item_id, values=values, error=message, status=409)
-    # resolve_review wrote the decision, its entry and the server's audit row (naming the
-    # staff member) in one transaction; this row adds the account and before/after.
-    with server.write() as conn:
+
+    def audited(conn: Connection, entry: Entry) -> None:
+        # In resolve_review's own transaction: the decision, its entry, the server's audit row
+        # and this one (the account, before and after) commit together.
         audit_change(
             conn,
             me,
@@ -194,4 +188,13 @@ def review_resolve(
             {"status": decision, "reason": why, "entry": entry.tx_id, "kind": entry.kind.value},
             subject=f"review:{item_id}",
         )
+
+    try:
+        admin.resolve_review(server, item_id, decision, f"user:{me.user_id}", why, also=audited)
+    except ValueError:  # decided by somebody else a moment ago
+        message = OfficeError("review_decided").message(lang)
+        return _detail(request, office, item_id, error=message, status=409)
+    except HeitjeError as exc:  # applying it after all breaks a rule (a cap, a bound, ...)
+        message = work.refusal_message(exc, lang)
+        return _detail(request, office, item_id, values=values, error=message, status=409)
     return RedirectResponse(f"{LIST}?done=done.review_resolved", status_code=303)
