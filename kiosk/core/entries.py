@@ -8,6 +8,7 @@ reordering or editing any entry breaks the chain from there on.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -60,6 +61,11 @@ _FLOWS: dict[Kind, tuple[AccountKind, AccountKind]] = {
 }
 
 Refs = dict[str, str | int]
+
+# acc.account_kind, remembered for the accounts seen most recently (a batch names the same few
+# wallets and tills over and over; the enum lookup is most of check_shape's cost). An unknown
+# account still raises every time: exceptions are not cached.
+_account_kind = functools.lru_cache(maxsize=8192)(acc.account_kind)
 
 
 class EntryError(HeitjeError):
@@ -188,7 +194,7 @@ def check_shape(kind: Kind, debit: str | None, credit: str | None, amount: int, 
             "Een geldboeking heeft een van- en een naar-rekening nodig.",
             "A money entry needs a from-account and a to-account.",
         )
-    debit_kind, credit_kind = acc.account_kind(debit), acc.account_kind(credit)
+    debit_kind, credit_kind = _account_kind(debit), _account_kind(credit)
     if debit == credit:
         raise EntryError(
             "same_account",

@@ -87,13 +87,15 @@ def ingest(core: ServerCore, batch: Batch) -> Ack:
     if not batch.signature:
         raise Refusal(p.SIGNATURE_MISSING)
     with core.verify_slot:
-        pieces = [p.entry_json(w) for w in batch.entries]
+        pieces = [p.entry_texts(w) for w in batch.entries]
         try:
-            message = p.batch_message(batch, [w for _, w in pieces])
+            message = p.batch_message(batch, [w for _, w, _ in pieces])
             vk.verify(message, bytes.fromhex(batch.signature))
         except (BadSignatureError, ValueError) as exc:
             raise Refusal(p.BAD_BATCH_SIGNATURE) from exc
-        checked = authenticate(core, batch, device, vk, [b for b, _ in pieces])
+        checked = authenticate(
+            core, batch, device, vk, [b for b, _, _ in pieces], [r for _, _, r in pieces]
+        )
     return _apply(core, batch, device, checked)
 
 
@@ -129,7 +131,8 @@ def _copy_text(values: Sequence[Any]) -> str:
     )
 
 
-def _row_head(w: WireEntry, received_at: int) -> tuple[Any, ...]:
+def _row_head(w: WireEntry, received_at: int, refs: str | None = None) -> tuple[Any, ...]:
+    """`refs`: the canonical JSON of w.refs when the caller has it (protocol.entry_texts)."""
     return (
         w.device_id,
         w.seq,
@@ -141,24 +144,28 @@ def _row_head(w: WireEntry, received_at: int) -> tuple[Any, ...]:
         w.debit,
         w.credit,
         w.amount,
-        _REFS_JSON(w.refs),
+        _REFS_JSON(w.refs) if refs is None else refs,
         w.wall_time,
         w.signature,
         received_at,
     )
 
 
-def _copy_head(head: tuple[Any, ...]) -> str:
-    """_copy_text(head), faster: of the head's text fields only `refs` can hold a tab, a
-    newline or a backslash; the others are held to the wire's ASCII patterns (identifiers,
-    hex, kind) by WireEntry, which every Checked's entry went through."""
-    (device_id, seq, v, tx_id, prev, entry_hash, kind, debit, credit, amount) = head[:10]
-    refs, wall_time, signature, received_at = head[10:]
-    debit = _NULL if debit is None else debit
-    credit = _NULL if credit is None else credit
+def _copy_head(w: WireEntry, received_at: int, refs: str | None = None) -> str:
+    """_copy_text(_row_head(w, received_at, refs)), made straight from the entry: of the
+    head's text fields only `refs` can hold a tab, a newline or a backslash; the others are
+    held to the wire's ASCII patterns (identifiers, hex, kind) by WireEntry, which every
+    Checked's entry went through. (Canonical JSON writes control characters as escapes, so
+    in practice only a backslash needs COPY's escaping, and mostly nothing does.)"""
+    if refs is None:
+        refs = _REFS_JSON(w.refs)
+    if "\\" in refs or "\t" in refs or "\n" in refs or "\r" in refs:
+        refs = refs.translate(_COPY_ESCAPES)
+    debit = _NULL if w.debit is None else w.debit
+    credit = _NULL if w.credit is None else w.credit
     return (
-        f"{device_id}\t{seq}\t{v}\t{tx_id}\t{prev}\t{entry_hash}\t{kind}\t{debit}\t{credit}\t"
-        f"{amount}\t{refs.translate(_COPY_ESCAPES)}\t{wall_time}\t{signature}\t{received_at}"
+        f"{w.device_id}\t{w.seq}\t{w.v}\t{w.tx_id}\t{w.prev_hash}\t{w.entry_hash}\t{w.kind}\t"
+        f"{debit}\t{credit}\t{w.amount}\t{refs}\t{w.wall_time}\t{w.signature}\t{received_at}"
     )
 
 
@@ -168,16 +175,23 @@ def prepared(
     refusal: tuple[str, str] | None,
     received_at: int,
     postgres: bool,
+    refs: str | None = None,
 ) -> Checked:
     """A Checked with its row's constant part made (outside the write transaction), in the
-    form the database's writer takes: COPY text on PostgreSQL, a tuple elsewhere."""
+    form the database's writer takes: COPY text on PostgreSQL, a tuple elsewhere. `refs`:
+    the canonical JSON of wire.refs when the caller already has it."""
     if postgres:
-        return Checked(wire, entry, refusal, None, _copy_head(_row_head(wire, received_at)))
-    return Checked(wire, entry, refusal, _row_head(wire, received_at), None)
+        return Checked(wire, entry, refusal, None, _copy_head(wire, received_at, refs))
+    return Checked(wire, entry, refusal, _row_head(wire, received_at, refs), None)
 
 
 def authenticate(
-    core: ServerCore, batch: Batch, device: DeviceView, vk: VerifyKey, bodies: list[str]
+    core: ServerCore,
+    batch: Batch,
+    device: DeviceView,
+    vk: VerifyKey,
+    bodies: list[str],
+    refs: list[str],
 ) -> list[Checked]:
     """Hash, signature, order and chain of every entry (refuse the batch if one fails); the
     entry's own shape and its clock are noted as refusals of that entry alone.
@@ -213,7 +227,7 @@ def authenticate(
             except (BadSignatureError, ValueError) as exc:
                 raise Refusal(p.BAD_ENTRY_SIGNATURE, seq=wire.seq) from exc
             entry, refusal = _judge_alone(wire, now + ahead_ms, floor)
-            out.append(prepared(wire, entry, refusal, now, postgres))
+            out.append(prepared(wire, entry, refusal, now, postgres, refs[i]))
         return out
 
     parts = core.verify_parts(len(entries))

@@ -568,32 +568,38 @@ def _opt(value: str | None) -> str:
 
 
 def entry_json(w: WireEntry) -> tuple[str, str]:
-    """(canonical JSON of the signed entry body, canonical JSON of the whole wire entry).
+    """(canonical JSON of the signed entry body, canonical JSON of the whole wire entry):
+    entry_texts without the refs."""
+    body, wire, _ = entry_texts(w)
+    return body, wire
+
+
+def entry_texts(w: WireEntry) -> tuple[str, str, str]:
+    """(canonical JSON of the signed entry body, canonical JSON of the whole wire entry,
+    canonical JSON of its refs: the server stores that text in the ledger's `refs` column).
 
     Byte for byte what canonical_json gives for the same values (a Hypothesis test holds
     this), built directly: a strict WireEntry has a fixed field set (sorted: amount credit
     debit device_id [entry_hash] kind prev_hash refs seq [signature] tx_id v wall_time) and
     its hex fields need no escaping. Batches of thousands of entries use it on both sides.
     """
+    refs = _sorted(w.refs)
     head = (
         f'{{"amount":{w.amount},"credit":{_opt(w.credit)},"debit":{_opt(w.debit)},'
         f'"device_id":{_text(w.device_id)}'
     )
-    mid = (
-        f',"kind":{_text(w.kind)},"prev_hash":"{w.prev_hash}","refs":{_sorted(w.refs)},'
-        f'"seq":{w.seq}'
-    )
+    mid = f',"kind":{_text(w.kind)},"prev_hash":"{w.prev_hash}","refs":{refs},"seq":{w.seq}'
     tail = f',"tx_id":{_text(w.tx_id)},"v":{w.v},"wall_time":{w.wall_time}}}'
     body = head + mid + tail
     wire = f'{head},"entry_hash":"{w.entry_hash}"{mid},"signature":"{w.signature}"{tail}'
-    return body, wire
+    return body, wire, refs
 
 
 def batch_message(batch: Batch, wire_jsons: list[str] | None = None) -> bytes:
     """canonical_bytes(BATCH_DOMAIN, batch.body()), reusing the entries' canonical wire JSON
     (entry_json(...)[1]) when the caller already has it."""
     if wire_jsons is None:
-        wire_jsons = [entry_json(w)[1] for w in batch.entries]
+        wire_jsons = [entry_texts(w)[1] for w in batch.entries]
     return (
         f'{_BATCH_PREFIX}{{"device_id":{_text(batch.device_id)},'
         f'"entries":[{",".join(wire_jsons)}],'
