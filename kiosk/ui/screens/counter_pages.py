@@ -5,7 +5,7 @@ flow and the ops and wires the buttons."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Literal
 
@@ -94,6 +94,22 @@ def _message(label: QLabel, text: str, tone: str | None = None) -> None:
     label.setVisible(bool(text))
 
 
+def _pad_beside(
+    page: QWidget, pad: QWidget, texts: Sequence[QWidget], buttons: Sequence[QWidget]
+) -> None:
+    """A keypad on the left (three fifths), on the right its texts on top and its buttons at
+    the bottom: the layout of every page that takes a number."""
+    side = QVBoxLayout()
+    for w in texts:
+        side.addWidget(w)
+    side.addStretch(1)
+    for w in buttons:
+        side.addWidget(w)
+    row = QHBoxLayout(page)
+    row.addWidget(pad, 3)
+    row.addLayout(side, 2)
+
+
 class _Page(QWidget):
     def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
         super().__init__()
@@ -161,14 +177,7 @@ class AmountPage(Retranslating, _Page):
         self.to_scan = _button("to_scan", primary=True)
         self.to_day = _button("to_day")
         self.to_summary = _button("to_summary")
-        side = QVBoxLayout()
-        side.addWidget(self.title)
-        side.addStretch(1)
-        for button in (self.to_scan, self.to_day, self.to_summary):
-            side.addWidget(button)
-        row = QHBoxLayout(self)
-        row.addWidget(self.pad, 3)
-        row.addLayout(side, 2)
+        _pad_beside(self, self.pad, [self.title], [self.to_scan, self.to_day, self.to_summary])
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -323,15 +332,7 @@ class PinPage(Retranslating, _Page):
         self.go = _button("pin_go", primary=True)
         self.cancel = _button("pin_cancel")
         self.pad.changed.connect(self.retranslate)
-        side = QVBoxLayout()
-        for w in (self.title, self.hint, self.message):
-            side.addWidget(w)
-        side.addStretch(1)
-        side.addWidget(self.go)
-        side.addWidget(self.cancel)
-        row = QHBoxLayout(self)
-        row.addWidget(self.pad, 3)
-        row.addLayout(side, 2)
+        _pad_beside(self, self.pad, [self.title, self.hint, self.message], [self.go, self.cancel])
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -429,15 +430,7 @@ class RefundPage(Retranslating, _Page):
         self.go = _button("refund_go", primary=True)
         self.cancel = _button("refund_cancel")
         self.pad.changed.connect(self.retranslate)
-        side = QVBoxLayout()
-        for w in (self.title, self.what, self.message):
-            side.addWidget(w)
-        side.addStretch(1)
-        side.addWidget(self.go)
-        side.addWidget(self.cancel)
-        row = QHBoxLayout(self)
-        row.addWidget(self.pad, 3)
-        row.addLayout(side, 2)
+        _pad_beside(self, self.pad, [self.title, self.what, self.message], [self.go, self.cancel])
         self.retranslate()
 
     def amount_ok(self) -> bool:
