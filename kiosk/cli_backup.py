@@ -14,7 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.backup import BackupError, backup_ledger, restore_backup
+from kiosk.backup import BackupError, backup_ledger, restore_backup, restore_pending
+from kiosk.db.engine import DB_FILENAME
 
 __all__ = ["add_parser"]
 
@@ -62,10 +63,10 @@ def cmd_backup_restore(args: argparse.Namespace) -> int:
         kept = restore_backup(args.data_dir, args.file)
     except BackupError as exc:
         return _refused(exc)
-    if kept.name != "ledger.sqlite3":
+    if kept.name != DB_FILENAME:
         print(f"the ledger it replaced is kept as {kept}")
     print(f"restored {args.file} into {args.data_dir}")
-    if (args.data_dir / "restore-pending.json").exists():
+    if restore_pending(args.data_dir) is not None:
         print(
             "Het apparaat boekt weer zodra het de server heeft gesproken. / The device books "
             "again once it has spoken to the server."

@@ -104,8 +104,7 @@ class Device:
         # A ledger put back from a backup writes nothing until the server's copy of its chain
         # was taken back (kiosk/backup.py, SyncClient.reconcile_restored): the first thing each
         # sync round does until it succeeds.
-        self.restore_pending = self.enrolled and restore_pending(self.data_dir) is not None
-        if self.restore_pending:
+        if self.enrolled and restore_pending(self.data_dir) is not None:
             handle.store.blocked = err.restore_pending()
             if self.sync_client is not None:
                 self.sync_client.before_sync = self._reconcile_restored
@@ -135,6 +134,11 @@ class Device:
                 self.data_dir, options.backup_dir, interval_s=options.backup_every_s
             )
         self._closed = False
+
+    @property
+    def restore_pending(self) -> bool:
+        """Restored from a backup and not yet level with the server: nothing is signed."""
+        return self.handle.store.blocked is not None
 
     @property
     def store(self) -> LedgerStore:
@@ -176,7 +180,6 @@ class Device:
         self.sync_client.reconcile_restored()
         (self.data_dir / RESTORE_MARKER).unlink(missing_ok=True)
         self.handle.store.blocked = None
-        self.restore_pending = False
         self.sync_client.before_sync = None
 
     # -- scans -----------------------------------------------------------------------------------
