@@ -70,35 +70,39 @@ def _self_key(conn: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
-def _check_copy(path: Path) -> None:
-    """Integrity of the file and of the chain in it; raises BackupError."""
+def _check_copy(path: Path, shown: str | None = None) -> str:
+    """Integrity of the file and of the chain in it; its device's public key. Raises
+    BackupError. (It writes to `path`: call it on a copy of ours, never on a user's file.)"""
+    name = shown or path.name
     conn = sqlite3.connect(path)
     try:
         ok = conn.execute("PRAGMA integrity_check").fetchone()
         if ok is None or ok[0] != "ok":
             raise BackupError(
                 "backup_damaged",
-                f"De reservekopie {path.name} is beschadigd ({ok}).",
-                f"The backup {path.name} is damaged ({ok}).",
+                f"De reservekopie {name} is beschadigd ({ok}).",
+                f"The backup {name} is damaged ({ok}).",
             )
-        if _self_key(conn) is None:
+        key = _self_key(conn)
+        if key is None:
             raise BackupError(
                 "backup_not_a_ledger",
-                f"{path.name} is geen grootboek van een Heitje-apparaat.",
-                f"{path.name} is not the ledger of a Heitje device.",
+                f"{name} is geen grootboek van een Heitje-apparaat.",
+                f"{name} is not the ledger of a Heitje device.",
             )
     except sqlite3.DatabaseError as exc:
         raise BackupError(
             "backup_not_a_ledger",
-            f"{path.name} is geen leesbare SQLite-database ({exc}).",
-            f"{path.name} is not a readable SQLite database ({exc}).",
+            f"{name} is geen leesbare SQLite-database ({exc}).",
+            f"{name} is not a readable SQLite database ({exc}).",
         ) from exc
     finally:
         conn.close()
-    _check_chain(path)
+    _check_chain(path, name)
+    return key
 
 
-def _check_chain(path: Path) -> None:
+def _check_chain(path: Path, name: str) -> None:
     # The device's own engine (its pragmas switch the file to WAL); back to one file after.
     engine = open_engine(sqlite_url(path))
     try:
@@ -114,8 +118,8 @@ def _check_chain(path: Path) -> None:
     if not report.ok:
         raise BackupError(
             "backup_chain_broken",
-            f"De keten in {path.name} klopt niet: {report.faults[0]}",
-            f"The chain in {path.name} does not check out: {report.faults[0]}",
+            f"De keten in {name} klopt niet: {report.faults[0]}",
+            f"The chain in {name} does not check out: {report.faults[0]}",
         )
 
 
@@ -260,16 +264,17 @@ def restore_backup(data_dir: Path, backup: Path, *, now: dt.datetime | None = No
             f"Het bestand {backup} bestaat niet.",
             f"The file {backup} does not exist.",
         )
-    _check_copy(backup)
-    key_path = device_key_path(data_dir)
-    if key_path.exists():
-        mine = bytes(load_or_create_key(key_path).verify_key).hex()
-        conn = sqlite3.connect(backup)
-        try:
-            theirs = _self_key(conn)
-        finally:
-            conn.close()
-        if theirs != mine:
+    private_dir(data_dir)
+    ledger = data_dir / DB_FILENAME
+    # Checked as copied, beside the ledger: what is checked is what is put back, and the
+    # user's backup file is only read.
+    temp = data_dir / f".{DB_FILENAME}.restoring"
+    shutil.copyfile(backup, temp)
+    try:
+        temp.chmod(0o600)
+        theirs = _check_copy(temp, backup.name)
+        key_path = device_key_path(data_dir)
+        if key_path.exists() and theirs != bytes(load_or_create_key(key_path).verify_key).hex():
             raise BackupError(
                 "backup_of_another_device",
                 "Deze reservekopie is van een ander apparaat; terugzetten zou twee apparaten met "
@@ -277,13 +282,15 @@ def restore_backup(data_dir: Path, backup: Path, *, now: dt.datetime | None = No
                 "This backup belongs to another device; restoring it would give two devices "
                 "one chain.",
             )
-    private_dir(data_dir)
-    ledger = data_dir / DB_FILENAME
+        enrolled = _enrolled(temp)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d-%H%M%S")
     kept = ledger
     # The marker goes first: a crash after it and before the copy only delays writing until
     # the server was asked, it never lets an unchecked chain write.
-    if _enrolled(backup):
+    if enrolled:
         marker = data_dir / RESTORE_MARKER
         temp_marker = data_dir / (RESTORE_MARKER + ".partial")
         temp_marker.write_text(json.dumps({"backup": str(backup), "restored_at": stamp}))
@@ -294,9 +301,6 @@ def restore_backup(data_dir: Path, backup: Path, *, now: dt.datetime | None = No
             part = Path(str(ledger) + suffix)
             if part.exists():
                 os.replace(part, Path(str(kept) + suffix))
-    temp = data_dir / f".{DB_FILENAME}.restoring"
-    shutil.copyfile(backup, temp)
-    temp.chmod(0o600)
     with open(temp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(temp, ledger)

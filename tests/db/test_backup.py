@@ -257,3 +257,15 @@ def test_a_device_with_a_backup_folder_backs_itself_up_and_stops_on_close(tmp_pa
     finally:
         device.close()
     assert not any(t.name == "kiosk-backup" for t in threading.enumerate())
+
+
+def test_restoring_only_reads_the_backup_file(tmp_path: Path) -> None:
+    data = tmp_path / "device"
+    _seed(data)
+    copy = backup_ledger(data, tmp_path / "b")
+    before, stamp = copy.read_bytes(), copy.stat().st_mtime_ns
+    time.sleep(0.01)
+    restore_backup(data, copy)
+    assert copy.read_bytes() == before and copy.stat().st_mtime_ns == stamp  # not even touched
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [copy.name]
+    assert not list(data.glob(".ledger.sqlite3.restoring*"))
