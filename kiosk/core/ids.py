@@ -29,7 +29,18 @@ IDENT_MAX = 80
 _IDENT = re.compile(r"[A-Za-z0-9._:@-]{1,80}")
 # Refs whose values are identifiers; the others ("reason", "note") are free text.
 ID_REFS = frozenset(
-    {"claim", "chore", "resident", "merchant", "card", "spend", "klusbox", "inspector", "staff"}
+    {
+        "claim",
+        "chore",
+        "resident",
+        "merchant",
+        "card",
+        "spend",
+        "klusbox",
+        "inspector",
+        "staff",
+        "loan",
+    }
 )
 
 

@@ -12,7 +12,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +26,7 @@ from kiosk.core.crypto import SigningKey, device_id_for
 from kiosk.core.entries import GENESIS_HASH, Entry, Kind, Refs, make_entry
 from kiosk.core.errors import HeitjeError
 from kiosk.core.roles import check_may_sign
+from kiosk.db import loan_queries as lq
 from kiosk.db.entry_rows import row_to_entry
 from kiosk.db.errors import LedgerError, not_found
 from kiosk.db.models import (
@@ -590,6 +591,171 @@ class LedgerStore:
             {"inspector": inspector_id, "reason": reason.strip()},
         )
 
+    def approve_and_earn(self, claim_id: str, inspector_card: str) -> tuple[Entry, Entry]:
+        """An inspector device's approval and the earn it records, in one transaction: a crash
+        leaves both or neither, so an approved claim is never left without its reward."""
+        with self.transaction() as conn:
+            claim = _claim(conn, claim_id)
+            if claim.status != "done":
+                raise LedgerError(
+                    "claim_wrong_state",
+                    f"Dat kan nu niet: de klus staat op '{claim.status}'.",
+                    f"That is not possible now: the chore claim is '{claim.status}'.",
+                )
+            reward = conn.execute(
+                select(Chore.reward).where(Chore.id == claim.chore_id)
+            ).scalar_one()
+            approval = self._append(
+                conn, Kind.APPROVAL, refs={"claim": claim_id, "inspector": inspector_card}
+            )
+            earn = self._append(
+                conn,
+                Kind.EARN,
+                debit=acc.ISSUANCE,
+                credit=acc.wallet(claim.resident_id),
+                amount=reward,
+                refs={"claim": claim_id, "approval": approval.tx_id},
+                claim_id=claim_id,
+            )
+            _set_claim(
+                conn,
+                claim_id,
+                "rewarded",
+                self.clock.now_ms(),
+                approval_tx=approval.tx_id,
+                earn_tx=earn.tx_id,
+            )
+            return approval, earn
+
+    # -- klusbox loans (event entries; kiosk/db/loan_queries.py) ------------------------------
+
+    def lend(
+        self,
+        klusbox_id: str,
+        resident_id: str,
+        *,
+        due_at: int,
+        handed_out: Sequence[int],
+        override_staff: str | None = None,
+        claim_id: str | None = None,
+    ) -> Entry:
+        """Lend a box: not one in maintenance or lent already; not to a resident with an
+        overdue box unless a staff member (their card's serial) overrides it."""
+        now = self.clock.now_ms()
+        with self.transaction() as conn:
+            _require_active_resident(conn, resident_id)
+            the_box = lq.box(conn, klusbox_id)
+            if the_box is None:
+                raise not_found("klusbox", "klusbox", klusbox_id)
+            if the_box.maintenance:
+                raise LedgerError(
+                    "klusbox_in_maintenance",
+                    "Deze klusbox is in onderhoud en kan niet worden uitgeleend.",
+                    "This klusbox is in maintenance and cannot be lent.",
+                )
+            if lq.open_loan_of_box(conn, klusbox_id) is not None:
+                raise LedgerError(
+                    "klusbox_lent",
+                    "Deze klusbox is al uitgeleend. Neem hem eerst terug.",
+                    "This klusbox is already lent. Take it back first.",
+                )
+            if not handed_out:
+                raise LedgerError(
+                    "nothing_handed_out",
+                    "Vink aan wat u meegeeft.",
+                    "Tick what you hand out.",
+                )
+            if due_at <= now:
+                raise LedgerError(
+                    "due_in_past",
+                    "De inleverdatum moet in de toekomst liggen.",
+                    "The due date must be in the future.",
+                )
+            if override_staff is None and lq.overdue(conn, now, resident_id):
+                raise LedgerError(
+                    "resident_overdue",
+                    "Deze bewoner heeft nog een klusbox die te laat is. "
+                    "Alleen een medewerker met een personeelspas kan toch uitlenen.",
+                    "This resident still has a klusbox that is overdue. "
+                    "Only a staff member with a staff card can lend anyway.",
+                )
+            loan_id = str(uuid.uuid4())
+            refs: Refs = {
+                "loan": loan_id,
+                "klusbox": klusbox_id,
+                "resident": resident_id,
+                "due": due_at,
+                "components": lq.indexes(handed_out, the_box.components),
+            }
+            if override_staff is not None:
+                refs["staff"] = override_staff
+            entry = self._append(conn, Kind.LOAN, refs=refs)
+            lq.record_loan(
+                conn,
+                loan_id=loan_id,
+                the_box=the_box,
+                resident_id=resident_id,
+                lent_at=now,
+                due_at=due_at,
+                handed_out=handed_out,
+                override_staff=override_staff,
+                claim_id=claim_id,
+            )
+            return entry
+
+    def return_box(
+        self, loan_id: str, *, returned: Sequence[int], condition: str, note: str = ""
+    ) -> Entry:
+        """Take a box back: what came back (indexes into the box's lines), its condition and
+        a note. Anything handed out and missing, or a damaged box, puts it in maintenance."""
+        if condition not in lq.CONDITIONS:
+            raise LedgerError(
+                "condition_unknown",
+                "Kies de staat van de klusbox.",
+                "Choose the klusbox's condition.",
+            )
+        note = note.strip()
+        if len(note) > 200:
+            raise LedgerError(
+                "note_too_long",
+                "De opmerking is te lang (hoogstens 200 tekens).",
+                "The note is too long (at most 200 characters).",
+            )
+        with self.transaction() as conn:
+            loan = lq.open_loan(conn, loan_id)
+            if loan is None:
+                raise not_found("uitlening", "loan", loan_id)
+            the_box = lq.box(conn, loan.klusbox_id)
+            assert the_box is not None  # the loan's foreign key
+            back = lq.indexes(returned, the_box.components)
+            out = set(loan.handed_out) or set(the_box.components)
+            got = {the_box.components[i] for i in set(returned)}
+            missing = sorted(out - got)
+            missing_ix = [i for i, x in enumerate(the_box.components) if x in missing]
+            refs: Refs = {
+                "loan": loan_id,
+                "klusbox": loan.klusbox_id,
+                "resident": loan.resident_id,
+                "returned": back,
+                "condition": condition,
+            }
+            if missing_ix:
+                refs["missing"] = ",".join(str(i) for i in missing_ix)
+            if note:
+                refs["note"] = note
+            entry = self._append(conn, Kind.RETURN, refs=refs)
+            lq.record_return(
+                conn,
+                loan,
+                returned_at=self.clock.now_ms(),
+                returned=sorted(got),
+                missing=missing,
+                condition=condition,
+                note=note,
+                to_maintenance=bool(missing) or condition == "damaged",
+            )
+            return entry
+
     # -- card events (event entries) ------------------------------------------------------
 
     def card_event_in(
@@ -626,14 +792,18 @@ class LedgerStore:
                     f"That is not possible now: the chore claim is '{claim.status}'.",
                 )
             entry = self._append(conn, kind, refs={"claim": claim_id, **(extra or {})})
+            now = self.clock.now_ms()
             _set_claim(
                 conn,
                 claim_id,
                 new_status,
-                self.clock.now_ms(),
+                now,
                 reason=str(extra["reason"]) if extra and "reason" in extra else None,
                 approval_tx=entry.tx_id if kind is Kind.APPROVAL else None,
             )
+            if kind in (Kind.CHECK_IN, Kind.CHECK_OUT):
+                stamp = "checked_in_at" if kind is Kind.CHECK_IN else "done_at"
+                conn.execute(update(CLAIMS).where(CLAIMS.c.id == claim_id).values({stamp: now}))
             return entry
 
 

@@ -62,7 +62,8 @@ class Staff(Base):
     __tablename__ = "staff"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))  # inspector | desk | admin
+    role: Mapped[str] = mapped_column(String(20))  # inspector | desk | kiosk-staff | admin
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | left (0006)
 
 
 class Merchant(Base):
@@ -79,6 +80,7 @@ class Klusbox(Base):
     kind: Mapped[str] = mapped_column(String(40))  # e.g. "sweeping", "litter", "weeding"
     name: Mapped[str] = mapped_column(String(200))
     neighbourhood_id: Mapped[str] = mapped_column(ForeignKey("neighbourhoods.id"), index=True)
+    maintenance: Mapped[bool] = mapped_column(Boolean, default=False)  # away for repair (0006)
 
 
 class KlusboxComponent(Base):
@@ -140,6 +142,8 @@ class ChoreClaim(Base):
     approval_tx: Mapped[str | None] = mapped_column(String(36), default=None)
     earn_tx: Mapped[str | None] = mapped_column(String(36), default=None)
     updated_at: Mapped[int] = mapped_column(BigInteger)
+    checked_in_at: Mapped[int | None] = mapped_column(BigInteger, default=None)  # 0006
+    done_at: Mapped[int | None] = mapped_column(BigInteger, default=None)  # checked out (0006)
     __table_args__ = (UniqueConstraint("chore_id", "resident_id"),)
 
 
@@ -152,6 +156,14 @@ class Loan(Base):
     due_at: Mapped[int] = mapped_column(BigInteger)
     returned_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
     missing: Mapped[str | None] = mapped_column(Text, default=None)  # components not returned
+    # 0006: JSON lists of component lines ({"name", "count"}) handed out and got back; the
+    # condition noted at the return; the staff member who let an overdue resident borrow
+    handed_out: Mapped[str] = mapped_column(Text, default="[]")
+    returned: Mapped[str | None] = mapped_column(Text, default=None)
+    condition: Mapped[str | None] = mapped_column(String(20), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    override_staff: Mapped[str | None] = mapped_column(String(40), default=None)
+    claim_id: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class Account(Base):

@@ -30,6 +30,7 @@ CHORES = m.Chore.__table__
 CARDS = m.Card.__table__
 RESIDENTS = m.Resident.__table__
 PINS = CardPin.__table__
+STAFF = m.Staff.__table__
 FLAGS = SyncFlag.__table__
 REFUSED = SyncRefused.__table__
 LINES = SyncMoneyLine.__table__
@@ -110,6 +111,57 @@ def card_holder(conn: Connection, serial: str) -> CardHolder | None:
         wrong_tries=int(row.wrong_tries or 0),
         pin_blocked=row.blocked_at is not None,
         pin_needed=bool(row.pin_needed),
+    )
+
+
+@dataclass(frozen=True)
+class StaffCard:
+    """A staff card as this device knows it, with its holder and their override PIN here."""
+
+    serial: str
+    revoked: bool
+    staff_id: str | None
+    name: str
+    role: str | None  # inspector | desk | kiosk-staff
+    status: str | None  # active | left
+    pin_hash: str | None
+    wrong_tries: int
+    pin_blocked: bool
+
+
+def staff_card(conn: Connection, serial: str) -> StaffCard | None:
+    """The staff card with this serial; None for a card this device does not know or one
+    that is not a staff card."""
+    row = conn.execute(
+        select(
+            CARDS.c.serial,
+            CARDS.c.status,
+            _flagged("card", CARDS.c.serial).label("card_revoked"),
+            CARDS.c.staff_id,
+            STAFF.c.name,
+            STAFF.c.role,
+            STAFF.c.status.label("staff_status"),
+            PINS.c.pin_hash,
+            PINS.c.wrong_tries,
+            PINS.c.blocked_at,
+        )
+        .select_from(CARDS)
+        .outerjoin(STAFF, STAFF.c.id == CARDS.c.staff_id)
+        .outerjoin(PINS, PINS.c.serial == CARDS.c.serial)
+        .where(CARDS.c.serial == serial, CARDS.c.kind == "staff")
+    ).first()
+    if row is None:
+        return None
+    return StaffCard(
+        serial=row.serial,
+        revoked=row.status != "active" or bool(row.card_revoked),
+        staff_id=row.staff_id,
+        name=row.name or "",
+        role=row.role,
+        status=row.staff_status,
+        pin_hash=row.pin_hash,
+        wrong_tries=int(row.wrong_tries or 0),
+        pin_blocked=row.blocked_at is not None,
     )
 
 
@@ -642,6 +694,9 @@ def apply_claims(conn: Connection, claims: list[dict[str, Any]]) -> None:
             "reason": c.get("reason"),
             "updated_at": int(c.get("updated_at") or 0),
         }
+        for stamp in ("checked_in_at", "done_at"):  # the server's, where it has one
+            if c.get(stamp) is not None:
+                values[stamp] = int(c[stamp])
         rank = CLAIM_RANK.get(str(c["status"]), 0)
         mine = conn.execute(select(CLAIMS).where(CLAIMS.c.id == c["id"])).first()
         if mine is not None:

@@ -99,17 +99,50 @@ def add_card(server: Server, serial: str, resident_id: str, *, replaces: str | N
         server.audit(conn, "card_added", {"card": serial, "replaces": replaces})
 
 
-def add_staff_card(server: Server, serial: str, staff_name: str) -> None:
-    """A staff card (inspector, desk volunteer, kiosk staff): inspectors' approvals name one."""
-    check_ids(serial)
+def add_staff_card(
+    server: Server, serial: str, staff_name: str, *, staff_id: str | None = None
+) -> None:
+    """A staff card (inspector, desk volunteer, kiosk staff): inspectors' approvals and desks'
+    overrides name one. `staff_id`: its holder (add_staff), whose PIN protects overrides."""
+    check_ids(serial, *([staff_id] if staff_id else []))
     with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
             insert(t.cards).values(
-                serial=serial, kind="staff", resident_id=None, status="active", version=version
+                serial=serial,
+                kind="staff",
+                resident_id=None,
+                staff_id=staff_id,
+                status="active",
+                version=version,
             )
         )
         server.audit(conn, "staff_card_added", {"card": serial, "staff": staff_name})
+
+
+def add_staff(
+    server: Server, staff_id: str, name: str, role: str, *, pin: str | None = None
+) -> None:
+    """Someone who works for the scheme (role inspector | desk | kiosk-staff), with the PIN
+    that protects their overrides (stored as its argon2id hash, like the back office does)."""
+    from kiosk.server.backoffice import passwords  # the back office's one hasher
+
+    check_ids(staff_id)
+    if role not in t.STAFF_ROLES:
+        raise ValueError(f"unknown staff role {role!r}")
+    with server.write() as conn:
+        server.bump(conn)
+        conn.execute(
+            insert(t.staff).values(
+                id=staff_id,
+                name=name,
+                role=role,
+                status="active",
+                pin_hash=passwords.hash_password(pin) if pin is not None else None,
+                created_at=server.now(),
+            )
+        )
+        server.audit(conn, "staff_added", {"staff": staff_id, "role": role})
 
 
 def revoke_card(server: Server, serial: str) -> None:
@@ -184,13 +217,26 @@ def add_chore(
         )
 
 
-def add_klusbox(server: Server, box_id: str, kind: str, name: str, neighbourhood_id: str) -> None:
+def add_klusbox(
+    server: Server,
+    box_id: str,
+    kind: str,
+    name: str,
+    neighbourhood_id: str,
+    components: tuple[str, ...] = (),
+) -> None:
+    """A klusbox; `components`: what is in it, a line each ("2 bezems")."""
     check_ids(box_id, kind, neighbourhood_id)
     with server.write() as conn:
         version = server.bump(conn)
         conn.execute(
             insert(t.klusboxes).values(
-                id=box_id, kind=kind, name=name, neighbourhood_id=neighbourhood_id, version=version
+                id=box_id,
+                kind=kind,
+                name=name,
+                neighbourhood_id=neighbourhood_id,
+                version=version,
+                components=json.dumps(list(components), ensure_ascii=False),
             )
         )
 

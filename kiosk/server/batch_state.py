@@ -64,7 +64,9 @@ def load_state(
     resident_ids |= {str(e.refs["resident"]) for e in entries if "resident" in e.refs}
     merchant_ids = {acc.owner_of(a) for a in accounts if a.startswith(acc.TILL_PREFIX)}
     claim_ids = {str(e.refs["claim"]) for e in entries if "claim" in e.refs}
-    serials = {str(e.refs[k]) for e in entries for k in ("card", "inspector") if k in e.refs}
+    serials = {
+        str(e.refs[k]) for e in entries for k in ("card", "inspector", "staff") if k in e.refs
+    }
     box_ids = {str(e.refs["klusbox"]) for e in entries if "klusbox" in e.refs}
     spend_refs = {
         str(e.refs["spend"])

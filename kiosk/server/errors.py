@@ -229,6 +229,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "Een goed- of afkeuring moet de inspecteur noemen (een geldige medewerkerspas).",
         "An approval or rejection must name the inspector (a valid staff card).",
     ),
+    p.STAFF_MISSING: (
+        422,
+        "Een uitzondering aan de balie moet de medewerker noemen (een geldige medewerkerspas).",
+        "An override at the desk must name the staff member (a valid staff card).",
+    ),
     p.EARN_WRONG_RESIDENT: (
         422,
         "De beloning gaat naar een andere bewoner dan die de klus deed.",

@@ -527,6 +527,7 @@ def _write(
     _write_ledger(conn, checked, decided.tails, batch_id, now)
     _write_balances(conn, decided.deltas, version)
     _write_claims(conn, st, version)
+    _write_repairs(conn, st, version)
     _write_flags(conn, st, decided.deltas, version)
     # A PIN set at a kiosk travels as the hash in its card event: counters check it offline.
     card_pins.record_pin_events(
@@ -695,6 +696,17 @@ def _write_claims(conn: Connection, st: BatchState, version: int) -> None:
             f"approval_tx = {m}, earn_tx = {m}, version = {m} WHERE id = {m}",
             changed,
         )
+
+
+def _write_repairs(conn: Connection, st: BatchState, version: int) -> None:
+    if not st.boxes_to_repair:
+        return
+    m = _mark(conn)
+    conn.exec_driver_sql(
+        f"UPDATE klusboxes SET maintenance = {m}, version = {m} WHERE id = {m}",
+        [(True, version, box) for box in sorted(st.boxes_to_repair)],
+    )
+    st.boxes_to_repair.clear()
 
 
 def _write_flags(conn: Connection, st: BatchState, deltas: dict[str, int], version: int) -> None:

@@ -114,6 +114,7 @@ class BatchState:
     # all devices' overdrafts, of the residents whose wallet this batch may take below zero
     overdraft_day: dict[tuple[str, str], int] = field(default_factory=dict)
     claims_changed: set[str] = field(default_factory=set)
+    boxes_to_repair: set[str] = field(default_factory=set)  # klusboxes now in maintenance
     known_accounts: set[str] = field(default_factory=set)  # checked once per batch
 
     @property
@@ -375,7 +376,8 @@ def claim_step(st: BatchState, e: Entry) -> Effect:
         raise Refused(p.CLAIM_ALREADY_DECIDED, claim.status)
     if e.kind in (Kind.CHECK_OUT, Kind.CLAIM_DONE) and claim.status != "done":
         claim.status = "done"
-        _changed(st, claim)
+    # Every step is news for the claim's kiosks and inspectors (a check-in too: its time).
+    _changed(st, claim)
     return Effect(resident_id=claim.resident_id, claim_id=claim.id)
 
 
@@ -436,14 +438,29 @@ def card_event(st: BatchState, e: Entry) -> Effect:
 
 
 def klusbox_event(st: BatchState, e: Entry) -> Effect:
-    """A loan or return of a klusbox of the desk's neighbourhood, to a known resident."""
+    """A loan or return of a klusbox of the desk's neighbourhood, to a resident of it. An
+    override (a loan to a resident with an overdue box) names an active staff card: the desk
+    checked its PIN; the server checks the card is real. A return with a component missing,
+    or of a damaged box, puts the box in maintenance for every desk and the back office."""
     box = _ref(e, "klusbox")
     if box is None or box not in st.klusboxes:
         raise Refused(p.UNKNOWN_KLUSBOX)
     _in_area(st, st.klusboxes[box])
     resident_id = _ref(e, "resident")
-    if resident_id is not None and resident_id not in st.residents:
-        raise Refused(p.UNKNOWN_ACCOUNT, "unknown resident")
+    if resident_id is not None:
+        resident = st.residents.get(resident_id)
+        if resident is None:
+            raise Refused(p.UNKNOWN_ACCOUNT, "unknown resident")
+        _in_area(st, resident.neighbourhood_id)
+    staff = _ref(e, "staff")
+    if e.kind is Kind.LOAN and "staff" in e.refs:
+        card = st.cards.get(staff) if staff else None
+        if card is None or card.kind != "staff" or card.status != "active":
+            raise Refused(p.STAFF_MISSING, "no active staff card")
+    if e.kind is Kind.RETURN and (
+        str(e.refs.get("missing", "")).strip() or e.refs.get("condition") == "damaged"
+    ):
+        st.boxes_to_repair.add(box)
     return Effect(resident_id=resident_id)
 
 

@@ -43,22 +43,30 @@ from kiosk.server import tables as t
 from kiosk.server.context import DeviceView, ServerCore
 from kiosk.server.device_auth import authenticate_request
 from kiosk.server.errors import Refusal
+from kiosk.server.loans import open_loans
 from kiosk.sync import protocol as p
 from kiosk.sync.protocol import (
     CardRow,
     ChoreRow,
     ClaimRow,
     KlusboxRow,
+    LoanRow,
     MerchantRow,
     MoneyLine,
     ResidentRow,
     Snapshot,
+    StaffRow,
 )
 
 _NAMED_ROLES = frozenset({roles.RESIDENT_KIOSK, roles.KLUSBOX_DESK, roles.INSPECTOR})
 # Who gets the PIN hashes: the devices that check a PIN offline.
 _PIN_ROLES = frozenset({roles.MERCHANT_COUNTER, roles.RESIDENT_KIOSK})
-_CLAIM_ROLES = frozenset({roles.RESIDENT_KIOSK, roles.KLUSBOX_DESK})
+_CLAIM_ROLES = frozenset({roles.RESIDENT_KIOSK, roles.KLUSBOX_DESK, roles.INSPECTOR})
+# Who gets the staff (names, roles and override PINs) and their cards: the devices where a
+# staff card opens something (a desk's override, the inspector's screen, a kiosk's lockdown).
+_STAFF_ROLES = frozenset({roles.RESIDENT_KIOSK, roles.KLUSBOX_DESK, roles.INSPECTOR})
+# Who gets the boxes lent now: the desks that take them back, the kiosks that show them.
+_LOAN_ROLES = frozenset({roles.RESIDENT_KIOSK, roles.KLUSBOX_DESK})
 # The money kinds that touch a wallet (settle moves a till's money only).
 HISTORY_KINDS: tuple[str, ...] = (
     Kind.EARN.value,
@@ -126,9 +134,7 @@ def _view(conn: Connection, device: DeviceView, floor: int) -> dict[str, Any]:
     area_residents = select(R.id).where(R.neighbourhood_id.in_(areas))
     if role == roles.MERCHANT_COUNTER:
         card_scope = C.kind == "resident"
-    elif role == roles.RESIDENT_KIOSK:
-        card_scope = (C.kind == "resident") & C.resident_id.in_(area_residents)
-    elif role == roles.KLUSBOX_DESK:
+    elif role in (roles.RESIDENT_KIOSK, roles.KLUSBOX_DESK):
         card_scope = (C.kind == "staff") | (
             (C.kind == "resident") & C.resident_id.in_(area_residents)
         )
@@ -152,6 +158,7 @@ def _view(conn: Connection, device: DeviceView, floor: int) -> dict[str, Any]:
             serial=r["serial"],
             kind=r["kind"],
             resident_id=r["resident_id"],
+            staff_id=r["staff_id"],
             status=r["status"],
             pin_needed=r["pin_hash"] is not None,
             pin_hash=_pin_hash(r["pin_hash"]) if with_pins and r["kind"] == "resident" else None,
@@ -204,7 +211,12 @@ def _view(conn: Connection, device: DeviceView, floor: int) -> dict[str, Any]:
     if role in (roles.RESIDENT_KIOSK, roles.KLUSBOX_DESK):
         klusboxes = [
             KlusboxRow(
-                id=r["id"], kind=r["kind"], name=r["name"], neighbourhood_id=r["neighbourhood_id"]
+                id=r["id"],
+                kind=r["kind"],
+                name=r["name"],
+                neighbourhood_id=r["neighbourhood_id"],
+                components=_components(r["components"]),
+                maintenance=bool(r["maintenance"]),
             )
             for r in conn.execute(
                 select(t.klusboxes)
@@ -233,6 +245,21 @@ def _view(conn: Connection, device: DeviceView, floor: int) -> dict[str, Any]:
                 ).scalars()
             ]
         history = money_lines(conn, changed)
+    staff: list[StaffRow] | None = None
+    if role in _STAFF_ROLES:
+        staff = [
+            StaffRow(
+                id=r["id"],
+                name=r["name"],
+                role=r["role"],
+                status=r["status"],
+                pin_hash=_pin_hash(r["pin_hash"]),
+            )
+            for r in conn.execute(select(t.staff).order_by(t.staff.c.id)).mappings()
+        ]
+    loans: list[LoanRow] | None = None
+    if role in _LOAN_ROLES:
+        loans = _loans(conn, areas)
     # Revocation lists are always whole (small; a device simply replaces them), within the
     # role's scope: a kiosk need not know who is blocked in another neighbourhood.
     revoked_cards = list(
@@ -262,6 +289,8 @@ def _view(conn: Connection, device: DeviceView, floor: int) -> dict[str, Any]:
         "revoked_devices": revoked_devices,
         "claims": claims,
         "history": history,
+        "staff": staff,
+        "loans": loans,
     }
 
 
@@ -425,6 +454,12 @@ def _claims(conn: Connection, areas: Sequence[str], floor: int) -> list[ClaimRow
                     reason = why[:500] if isinstance(why, str) and why else None
                     break
         reward = sum(int(s.amount) for s in mine if s.kind == Kind.EARN.value)
+        checked_in = [int(s.wall_time) for s in mine if s.kind == Kind.CHECK_IN.value]
+        done = [
+            int(s.wall_time)
+            for s in mine
+            if s.kind in (Kind.CHECK_OUT.value, Kind.CLAIM_DONE.value)
+        ]
         if status not in p.CLAIM_STATUSES or not (c.chore_id and c.resident_id):
             continue
         out.append(
@@ -436,6 +471,42 @@ def _claims(conn: Connection, areas: Sequence[str], floor: int) -> list[ClaimRow
                 reason=reason,
                 reward=reward if status == "rewarded" else 0,
                 updated_at=max((int(s.wall_time) for s in mine), default=0),
+                checked_in_at=min(checked_in, default=None),
+                done_at=max(done, default=None),
+            )
+        )
+    return out
+
+
+def _components(stored: str | None) -> list[str]:
+    """A box's component lines as the back office stored them (a JSON list of text)."""
+    try:
+        value = json.loads(stored or "[]")
+    except ValueError:
+        return []
+    if not isinstance(value, list):
+        return []
+    return [str(v)[:500] for v in value if str(v).strip()][:50]
+
+
+def _loans(conn: Connection, areas: Sequence[str]) -> list[LoanRow]:
+    """The areas' boxes lent now, with the loan's id and due time from its entry."""
+    K = t.klusboxes.c
+    boxes = list(
+        conn.execute(select(K.id).where(K.neighbourhood_id.in_(areas)).order_by(K.id)).scalars()
+    )
+    out = []
+    for box, loan in sorted(open_loans(conn, boxes).items()):
+        if loan.resident_id is None or loan.loan_id is None:
+            continue
+        due = loan.due_at if loan.due_at is not None else loan.since
+        out.append(
+            LoanRow(
+                id=loan.loan_id,
+                klusbox_id=box,
+                resident_id=loan.resident_id,
+                lent_at=loan.since,
+                due_at=due,
             )
         )
     return out

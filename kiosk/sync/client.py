@@ -45,7 +45,7 @@ from kiosk.sync.faults import (
     DEVICE_SNAPSHOT_UNCOMMITTED,
     fault_point,
 )
-from kiosk.sync.snapshot_contents import apply_contents
+from kiosk.sync.snapshot_contents import apply_contents, apply_staff
 
 log = logging.getLogger("kiosk.sync")
 
@@ -496,6 +496,7 @@ class SyncClient:
                     "This update does not fit the data on this device.",
                 )
             hint = q.stored_status(conn).acked_seq if acked_seq_hint is None else acked_seq_hint
+            apply_staff(conn, snapshot)
             q.apply_snapshot(
                 conn,
                 _to_snapshot_data(snapshot, self._self_acked_seq(conn, snapshot, current, hint)),
@@ -662,12 +663,13 @@ def _to_snapshot_data(snap: p.Snapshot, self_acked_seq: int) -> q.SnapshotData:
             for mer in snap.merchants
         ],
         chores=[c.model_dump() for c in snap.chores],
-        klusboxes=[k.model_dump() for k in snap.klusboxes],
+        klusboxes=[k.model_dump(exclude={"components"}) for k in snap.klusboxes],
         cards=[
             {
                 "serial": c.serial,
                 "kind": c.kind,
                 "resident_id": c.resident_id,
+                "staff_id": c.staff_id,
                 "status": c.status,
                 "issued_on": issued,
                 "payload": "",

@@ -104,6 +104,7 @@ CLAIM_ALREADY_DECIDED: Final = "claim_already_decided"
 CLAIM_EXISTS: Final = "claim_exists"
 CHORE_FULL: Final = "chore_full"  # approvals beyond the chore's capacity
 INSPECTOR_MISSING: Final = "inspector_missing"  # an approval must name an active staff card
+STAFF_MISSING: Final = "staff_missing"  # a desk's override must name an active staff card
 EARN_WRONG_RESIDENT: Final = "earn_wrong_resident"
 AMOUNT_OUT_OF_BOUNDS: Final = "amount_out_of_bounds"
 BALANCE_OUT_OF_BOUNDS: Final = "balance_out_of_bounds"
@@ -377,6 +378,7 @@ class CardRow(_Model):
     serial: Ident
     kind: Literal["resident", "staff", "klusbox"]
     resident_id: Ident | None
+    staff_id: Ident | None = None  # a staff card's holder
     status: Literal["active", "revoked"]
     pin_needed: bool = False  # the card has a PIN: ask it above the threshold
     # The PIN's slow hash, for the devices that check it offline (counters, the card's own
@@ -419,6 +421,8 @@ class ClaimRow(_Model):
     reason: Text | None = None  # a rejection's reason, as the inspector wrote it
     reward: Count = 0  # the earn credited for it (rewarded), else 0
     updated_at: Millis = 0  # the wall time of its last step on the server
+    checked_in_at: Millis | None = None  # the resident's first check-in (the inspector)
+    done_at: Millis | None = None  # the resident's check-out
 
 
 class MoneyLine(_Model):
@@ -440,6 +444,31 @@ class KlusboxRow(_Model):
     kind: Ident
     name: Text
     neighbourhood_id: Ident
+    # What is in the box, one line each ("2 bezems"), as the back office wrote them; the
+    # desk ticks them off at a loan and a return.
+    components: Annotated[list[Text], Field(max_length=50)] = []
+    maintenance: bool = False  # away for repair: not lent until the back office clears it
+
+
+class StaffRow(_Model):
+    """Someone who works for the scheme with a staff card (desks, inspectors and kiosks get
+    them all, whole, every time: a short list). `pin_hash` protects their overrides."""
+
+    id: Ident
+    name: Text
+    role: Literal["inspector", "desk", "kiosk-staff"]
+    status: Literal["active", "left"]
+    pin_hash: PinHash | None = None
+
+
+class LoanRow(_Model):
+    """A klusbox lent now (desks and kiosks of its neighbourhood): to whom, since, due."""
+
+    id: Ident
+    klusbox_id: Ident
+    resident_id: Ident
+    lent_at: Millis
+    due_at: Millis
 
 
 class Snapshot(_Signed):
@@ -467,6 +496,10 @@ class Snapshot(_Signed):
     # (at most HISTORY_LINES, newest first): they replace the ones the device had.
     claims: list[ClaimRow] = []
     history: list[MoneyLine] = []
+    # Desks, inspectors and kiosks: the scheme's staff, whole (None: an older server).
+    staff: list[StaffRow] | None = None
+    # Desks and kiosks: the boxes of the neighbourhood lent now, whole (None: older server).
+    loans: list[LoanRow] | None = None
 
 
 HISTORY_LINES: Final = 10  # money lines per resident in a kiosk's snapshot

@@ -116,6 +116,10 @@ REASONS: Final[dict[str, Words]] = {
         "er staat geen geldige inspecteur bij de goedkeuring",
         "the approval names no valid inspector",
     ),
+    p.STAFF_MISSING: Words(
+        "er staat geen geldige medewerker bij de uitzondering",
+        "the override names no valid staff member",
+    ),
     p.EARN_WRONG_RESIDENT: Words(
         "de beloning was voor een andere bewoner dan wie de klus deed",
         "the reward was for another resident than the one who did the chore",

@@ -287,7 +287,10 @@ def test_a_kiosk_gets_only_its_own_neighbourhood(world: World) -> None:
     for rid in set(HOME) - mine:
         assert NAMES[rid] not in text
     cards = {**CARDS, **CARDS_LATER}
-    assert {c.serial for c in snap.cards} == {s for s, r in cards.items() if r in mine}
+    residents_cards = {c.serial for c in snap.cards if c.kind == "resident"}
+    assert residents_cards == {s for s, r in cards.items() if r in mine}
+    # and the staff cards: kiosk staff leave a locked-down kiosk with theirs
+    assert {c.serial for c in snap.cards if c.kind == "staff"} == {"S-0001"}
     assert set(snap.balances) == {acc.wallet(r) for r in mine if r != "r-2"}  # r-2 has none
     assert snap.balances[acc.wallet("r-1")] == 5_000 - 150 + 1_000
     assert {c.id for c in snap.chores} == in_area({**CHORES, **CHORES_LATER}, {"nb-1"})
@@ -318,8 +321,9 @@ def test_a_desk_and_an_inspector_get_names_in_their_areas_but_no_balances(
 
 @pytest.mark.parametrize("role", SHOP_ROLES)
 def test_nobody_gets_the_approved_claims(world: World, role: str) -> None:
-    """No role gets the list of approved claim ids; a kiosk and a desk get the claims of their
-    own neighbourhood's residents, each with its status (to show "my chores"), and no other."""
+    """No role gets the list of approved claim ids; a kiosk, a desk and an inspector get the
+    claims of their own neighbourhoods' residents, each with its status (to show "my chores",
+    to check in, to decide), and no other."""
     with world.live.server.engine.connect() as conn:
         approved = set(
             conn.execute(select(t.claims.c.id).where(t.claims.c.status == "approved")).scalars()
@@ -328,8 +332,9 @@ def test_nobody_gets_the_approved_claims(world: World, role: str) -> None:
     for since in (None, world.base[role]):
         snap, text = raw(world, role, since)
         assert snap.approved_claims == []
-        if role in ("resident-kiosk", "klusbox-desk"):
-            assert all(HOME[c.resident_id] == "nb-1" for c in snap.claims)
+        if role in ("resident-kiosk", "klusbox-desk", "inspector", "inspector both"):
+            areas = set(world.devices[role].cert.bindings.neighbourhoods)
+            assert all(HOME[c.resident_id] in areas for c in snap.claims)
             want = set(APPROVED) if since is None else {APPROVED[1]}
             assert {c.id for c in snap.claims if c.status == "approved"} == want
             continue

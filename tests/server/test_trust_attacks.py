@@ -523,3 +523,63 @@ def test_no_snapshot_without_enrolment(kit: Kit) -> None:
     assert p.ErrorBody.model_validate(r.json()).code == p.UNKNOWN_DEVICE
     assert not [word for word in personal if word in r.text]
     kit.after(kit.enrol(COUNTER, merchant="m-1"))
+
+
+# -- klusboxes (issue 9) ------------------------------------------------------------------------
+
+
+def _loan(desk: object, box: str = "kb-1", resident: str = "r-1", **refs: object) -> object:
+    return desk.add(  # type: ignore[attr-defined]  # a SimDevice
+        Kind.LOAN,
+        refs={"loan": fresh_loan(), "klusbox": box, "resident": resident, "due": NOW + 86_400_000}
+        | refs,
+    )
+
+
+def fresh_loan() -> str:
+    return f"loan-{secrets.token_hex(4)}"
+
+
+def test_a_desk_overrides_an_overdue_loan_naming_no_staff_card(kit: Kit) -> None:
+    """A stolen desk cannot make up the staff member who let an overdue resident borrow: the
+    override must name an active staff card (the PIN was checked on the desk)."""
+    admin.add_staff_card(kit.live.server, "S-LEFT", "Oud-vrijwilliger")
+    admin.revoke_card(kit.live.server, "S-LEFT")
+    desk = kit.enrol(DESK)
+    out = [
+        _loan(desk, staff="S-NOBODY"),
+        _loan(desk, staff="C-0001"),  # a resident's card
+        _loan(desk, staff="S-LEFT"),
+    ]
+    assert kit.refused(desk) == {e.seq: p.STAFF_MISSING for e in out}  # type: ignore[attr-defined]
+    kit.after(desk, next_entry=lambda dev: _loan(dev, staff=INSPECTOR_CARD))
+
+
+def test_a_desk_lends_to_a_resident_of_another_neighbourhood(kit: Kit) -> None:
+    desk = kit.enrol(DESK)
+    e = _loan(desk, resident="r-3")
+    assert kit.refused(desk) == {e.seq: p.OUT_OF_BINDING}  # type: ignore[attr-defined]
+    kit.after(desk, next_entry=lambda dev: _loan(dev))
+
+
+def test_a_return_with_a_component_missing_puts_the_box_in_maintenance(kit: Kit) -> None:
+    desk = kit.enrol(DESK)
+    loan_id = fresh_loan()
+    desk.add(
+        Kind.LOAN,
+        refs={"loan": loan_id, "klusbox": "kb-1", "resident": "r-1", "due": NOW + 1},
+    )
+    kit.send(desk)
+    lent = kit.live.snapshot_ok(desk)
+    assert lent.loans is not None
+    assert [(x.id, x.klusbox_id, x.resident_id) for x in lent.loans] == [(loan_id, "kb-1", "r-1")]
+    assert not lent.klusboxes[0].maintenance
+    desk.add(
+        Kind.RETURN,
+        refs={"loan": loan_id, "klusbox": "kb-1", "resident": "r-1", "missing": "1"},
+    )
+    kit.send(desk)
+    back = kit.live.snapshot_ok(desk, since=lent.version)
+    assert back.loans == []
+    assert [(k.id, k.maintenance) for k in back.klusboxes] == [("kb-1", True)]
+    kit.after(desk)

@@ -129,7 +129,7 @@ def device(tmp_path: Path) -> Iterator[Device]:
 
 
 def test_migration_reaches_the_sync_revision(device: Device) -> None:
-    assert current_revision(device.engine) == head_revision() == "0005"
+    assert current_revision(device.engine) == head_revision() == "0006"
 
 
 def test_without_a_snapshot_the_local_rules_hold(device: Device) -> None:

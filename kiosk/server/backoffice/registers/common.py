@@ -99,6 +99,8 @@ def known_neighbourhood(conn: Connection, neighbourhood_id: str) -> str:
     """The neighbourhood a form chose, or OfficeError if none was chosen or it is unknown."""
     if not neighbourhood_id:
         raise OfficeError("neighbourhood_missing")
+    if not is_ident(neighbourhood_id):  # no id has such characters (PostgreSQL refuses NUL)
+        raise OfficeError("neighbourhood_unknown")
     found = conn.execute(
         select(t.neighbourhoods.c.id).where(t.neighbourhoods.c.id == neighbourhood_id)
     ).scalar_one_or_none()

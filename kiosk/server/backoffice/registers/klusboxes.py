@@ -10,11 +10,10 @@ asks for.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, text, update
+from sqlalchemy import Connection, insert, select, update
 
 from kiosk.core.cards import CardError, CardKind, issue_card, new_serial
 from kiosk.core.days import local
@@ -27,7 +26,6 @@ from kiosk.server.backoffice.registers.common import clean_text, known_neighbour
 from kiosk.server.context import ServerCore
 
 K = t.klusboxes.c
-L = t.ledger.c
 MAX_COMPONENTS = 50
 MAX_COMPONENT = 100
 AVAILABLE, LENT, MAINTENANCE = "available", "lent", "maintenance"
@@ -183,36 +181,6 @@ def set_maintenance(server: ServerCore, who: Who, box_id: str, on: bool) -> Klus
             subject=_subject(after),
         )
     return after
-
-
-@dataclass(frozen=True)
-class Loan:
-    resident_id: str | None
-    since: int
-
-
-def open_loans(conn: Connection, box_ids: Sequence[str]) -> dict[str, Loan]:
-    """The boxes of `box_ids` that are lent now (their latest loan or return is a loan).
-    Reads the ledger's small partial index of loans and returns only."""
-    if not box_ids:
-        return {}
-    wanted = {f'"klusbox":{json.dumps(b)}': b for b in box_ids}  # canonical refs JSON
-    rows = conn.execute(
-        select(L.kind, L.refs, L.resident_id, L.wall_time)
-        .where(
-            text(t.KLUSBOX_EVENTS),  # the partial index's own predicate, word for word
-            L.status == "applied",
-            or_(*(L.refs.contains(needle, autoescape=True) for needle in wanted)),
-        )
-        .order_by(L.id.desc())
-    )
-    latest: dict[str, Loan | None] = {}
-    for kind, refs, resident_id, wall_time in rows:
-        box = next((b for needle, b in wanted.items() if needle in refs), None)
-        if box is None or box in latest:
-            continue
-        latest[box] = Loan(resident_id, int(wall_time)) if kind == "loan" else None
-    return {box: loan for box, loan in latest.items() if loan is not None}
 
 
 def state(maintenance: bool, lent: bool) -> str:

@@ -28,6 +28,7 @@ from kiosk.server.backoffice.registers.web import (
     save,
 )
 from kiosk.server.backoffice.sessions import SignedIn
+from kiosk.server.loans import open_loans
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[SignedIn, require(P.REGISTERS_VIEW)]
@@ -48,7 +49,7 @@ def klusbox_list(request: Request, office: OfficeDep, me: Viewer, query: ListQue
     ).outerjoin(t.neighbourhoods, n.id == k.neighbourhood_id)  # fmt: skip
 
     def states(conn: Connection, page: Page) -> dict[str, Any]:
-        loans = klusboxes.open_loans(conn, [row["id"] for row in page.rows])
+        loans = open_loans(conn, [row["id"] for row in page.rows])
         rows = [
             (
                 row,
