@@ -149,7 +149,21 @@ PURCHASES = [
     ("res-004", "mer-fiets", 500, 0),
     ("res-007", "mer-groente", 420, 0),
 ]
-SIGN_UPS = [("res-003", "klus-004", False), ("res-006", "klus-002", True)]  # True: check in
+# (resident, chore, how far: "signed_up" | "checked_in" | "done"); the done ones wait for the
+# inspector
+SIGN_UPS = [
+    ("res-003", "klus-004", "signed_up"),
+    ("res-006", "klus-002", "checked_in"),
+    ("res-002", "klus-004", "done"),
+    ("res-009", "klus-003", "done"),
+]
+# (id, name, role): the people with a staff card; every demo staff PIN is DEMO_STAFF_PIN
+STAFF = [
+    ("staff-insp-1", "Inspecteur Stadsbeheer M. Coumans", "inspector"),
+    ("staff-desk-1", "Baliemedewerker P. Kessels", "desk"),
+    ("staff-kiosk-1", "Kioskbeheerder R. Hermans", "kiosk-staff"),
+]
+DEMO_STAFF_PIN = "1234"  # printed in the picker and the README: a demo, not a secret
 
 
 def resident_serials() -> dict[str, str]:
@@ -158,8 +172,20 @@ def resident_serials() -> dict[str, str]:
     return {rid: new_serial(CardKind.RESIDENT, rng) for rid, _name, _nid in demo.RESIDENTS}
 
 
-def staff_serial() -> str:
-    return new_serial(CardKind.STAFF, random.Random(2027))
+def staff_serials() -> dict[str, str]:
+    """Each staff member's card serial (the inspector's is the one earlier demos printed)."""
+    rng = random.Random(2027)
+    return {sid: new_serial(CardKind.STAFF, rng) for sid, _name, _role in STAFF}
+
+
+def klusbox_serials() -> dict[str, str]:
+    """On the server a klusbox's id is its label's serial (a signed QR like a card)."""
+    rng = random.Random(2028)
+    return {kid: new_serial(CardKind.KLUSBOX, rng) for kid, *_rest in demo.KLUSBOXES}
+
+
+def klusbox_lines(parts: Sequence[tuple[str, int]]) -> list[str]:
+    return [f"{count} {name}" for name, count in parts]
 
 
 def expected_balances() -> dict[str, int]:
@@ -205,8 +231,14 @@ def seed_spec(now_ms: int, issued: dt.date, devices: Sequence[DemoDevice]) -> di
             }
             for cid, title, nid, reward, capacity, kind in demo.CHORES
         ],
-        "klusboxes": [[kid, kind, name, nid] for kid, kind, name, nid, _parts in demo.KLUSBOXES],
-        "staff_cards": [[staff_serial(), "Inspecteur Stadsbeheer M. Coumans"]],
+        "klusboxes": [
+            [klusbox_serials()[kid], kind, name, nid, klusbox_lines(parts)]
+            for kid, kind, name, nid, parts in demo.KLUSBOXES
+        ],
+        "staff": [
+            {"id": sid, "name": name, "role": role, "pin": DEMO_STAFF_PIN, "card": serial}
+            for (sid, name, role), serial in zip(STAFF, staff_serials().values(), strict=True)
+        ],
         "grants": grants,
         "devices": [d.spec() for d in devices],
     }
@@ -309,6 +341,10 @@ class DemoSystem:
     def cards(self) -> dict[str, dict[str, str]]:
         """resident id -> {"serial", "payload", "name", "neighbourhood"}."""
         return dict(self.manifest.get("cards", {}))
+
+    def other_cards(self) -> dict[str, dict[str, str]]:
+        """The staff cards (by staff id) and the klusbox labels (by box serial), alike."""
+        return dict(self.manifest.get("other_cards", {}))
 
     # -- lifetime ----------------------------------------------------------------------------
 
@@ -439,6 +475,20 @@ class DemoSystem:
             }
             for rid in serials
         }
+        others = {
+            sid: {"serial": serial, "name": name, "neighbourhood": ""}
+            for (sid, name, _role), serial in zip(STAFF, staff_serials().values(), strict=True)
+        }
+        for kid, _kind, name, nid, _parts in demo.KLUSBOXES:
+            serial = klusbox_serials()[kid]
+            others[serial] = {
+                "serial": serial,
+                "name": name,
+                "neighbourhood": demo.NEIGHBOURHOODS[nid],
+            }
+        for card in others.values():
+            card["payload"] = result["cards"][card["serial"]]
+        self.manifest["other_cards"] = others
         self.manifest["codes"] = result["codes"]
         self._save_manifest()
 
@@ -550,7 +600,7 @@ class DemoSystem:
                 finally:
                     dev.close()
             hoods = {rid: nid for rid, _n, nid in demo.RESIDENTS}
-            for i, (rid, chore, check_in) in enumerate(SIGN_UPS):
+            for i, (rid, chore, how_far) in enumerate(SIGN_UPS):
                 if f"sign-up:{i}" in done:
                     continue
                 dev = build_device(
@@ -562,8 +612,10 @@ class DemoSystem:
                 try:
                     assert dev.kiosk is not None and dev.sync_loop is not None
                     signed = dev.kiosk.sign_up_now(cards[rid]["serial"], chore)
-                    if check_in:
+                    if how_far in ("checked_in", "done"):
                         dev.kiosk.check_in_now(cards[rid]["serial"], signed.claim_id)
+                    if how_far == "done":
+                        dev.kiosk.check_out_now(cards[rid]["serial"], signed.claim_id)
                     step_done(f"sign-up:{i}")
                     dev.sync_loop.step()
                 finally:
@@ -598,7 +650,7 @@ class DemoSystem:
 
         key = verify_key_from_hex(self.manifest["public_key"])
         items = []
-        for _rid, card in sorted(self.cards().items()):
+        for _rid, card in [*sorted(self.cards().items()), *self.other_cards().items()]:
             checked = read_card(card["payload"], key)
             items.append(PrintableCard(checked, card["name"], card["neighbourhood"]))
         if not self.cards_pdf.is_file():

@@ -3,7 +3,8 @@ JSON description, through the admin functions, and print what the devices need a
 
 Used by the demo (kiosk/demo_system.py), which may not import the server itself: it describes
 the demo's neighbourhoods, residents (with their card serials), shops, chores, klusboxes,
-staff cards, grants and the devices to enrol, and gets back the municipality's public key,
+staff (with their cards and PINs), grants and the devices to enrol, and gets back the
+municipality's public key,
 each card's signed QR payload (signed with the server's key, so every enrolled device accepts
 the printed cards) and one enrolment code per device.
 
@@ -17,8 +18,9 @@ as it is); card payloads and enrolment codes are made on every run.
             "merchants": [["mer-bakker", "Bakkerij", "grasbroek"]],
             "chores": [{"id": ..., "title": ..., "neighbourhood": ..., "reward": 500,
                         "capacity": 4, "starts_at": ms, "ends_at": ms, "klusbox_kind": ...}],
-            "klusboxes": [["kb-1", "sweeping", "Veegbox", "grasbroek"]],
-            "staff_cards": [["S...", "Inspecteur ..."]],
+            "klusboxes": [["K...", "sweeping", "Veegbox", "grasbroek", ["2 bezems"]]],
+            "staff": [{"id": "staff-1", "name": "Inspecteur ...", "role": "inspector",
+                       "pin": "1234", "card": "S..."}],
             "grants": [["res-001", 500, "Beloning: ..."]],
             "devices": [{"key": "kiosk-grasbroek", "role": "resident-kiosk", "name": "...",
                          "merchant": null, "neighbourhoods": ["grasbroek"]}]}
@@ -69,10 +71,11 @@ def fill_registry(server: Server, spec: dict[str, Any]) -> None:
             ends_at=int(c["ends_at"]),
             klusbox_kind=c.get("klusbox_kind"),
         )
-    for box_id, kind, name, nid in spec.get("klusboxes", []):
-        admin.add_klusbox(server, box_id, kind, name, nid)
-    for serial, staff_name in spec.get("staff_cards", []):
-        admin.add_staff_card(server, serial, staff_name)
+    for box_id, kind, name, nid, *parts in spec.get("klusboxes", []):
+        admin.add_klusbox(server, box_id, kind, name, nid, tuple(parts[0] if parts else ()))
+    for s in spec.get("staff", []):
+        admin.add_staff(server, s["id"], s["name"], s["role"], pin=s.get("pin"))
+        admin.add_staff_card(server, s["card"], s["name"], staff_id=s["id"])
     for resident, amount, reason in spec.get("grants", []):
         admin.grant(server, resident, int(amount), reason)
 
@@ -81,7 +84,8 @@ def card_payloads(server: Server, spec: dict[str, Any]) -> dict[str, str]:
     """The QR payload of every card in the spec, signed with the server's (municipality) key."""
     issued = dt.date.fromisoformat(spec["issued"])
     serials = [r["card"] for r in spec.get("residents", [])]
-    serials += [serial for serial, _ in spec.get("staff_cards", [])]
+    serials += [s["card"] for s in spec.get("staff", [])]
+    serials += [box[0] for box in spec.get("klusboxes", [])]  # a box's id is its label's
     out: dict[str, str] = {}
     for serial in serials:
         kind: CardKind = serial_kind(serial)

@@ -26,10 +26,12 @@ from kiosk.core import accounts as acc
 from kiosk.core import roles
 from kiosk.core.cards import read_card
 from kiosk.core.crypto import verify_key_from_hex
+from kiosk.db import loan_queries as lq
+from kiosk.db import models as m
 from kiosk.db import sync_queries as q
 from kiosk.db.ops_queries import read_only
 from kiosk.demo import MERCHANTS, NEIGHBOURHOODS, RESIDENTS
-from kiosk.demo_system import PURCHASES, DemoSystem, expected_balances
+from kiosk.demo_system import DEMO_STAFF_PIN, PURCHASES, STAFF, DemoSystem, expected_balances
 from kiosk.device import open_device
 from kiosk.ops.device import DeviceOptions, build_device
 from kiosk.ops.events import SyncStatusChanged
@@ -110,6 +112,37 @@ def test_devices_are_enrolled_with_their_role_and_bindings(system: DemoSystem) -
             assert signer.bindings.neighbourhoods == frozenset(d.neighbourhoods)
 
 
+def test_the_desk_and_the_inspector_hold_what_they_need(system: DemoSystem) -> None:
+    """After the demo's syncs: the desk knows its klusboxes with their parts and every staff
+    card opens with the demo PIN there; the inspector's claims to decide are the demo's."""
+    calls: queue.Queue[Callable[[], object]] = queue.Queue()
+    others = system.other_cards()
+    desk = build_device(system.device_dir("desk-grasbroek"), calls.put, DeviceOptions(sync=False))
+    try:
+        with read_only(desk.store.engine) as conn:
+            boxes = [lq.box(conn, serial) for serial in others]
+        grasbroek = [b for b in boxes if b is not None]
+        assert [(b.name, b.components) for b in grasbroek] == [
+            ("Veegbox Grasbroek", ("2 bezem", "1 blik", "2 handschoenen (paar)"))
+        ]
+        for sid, name, role in STAFF:
+            member = desk.staff.check_now(others[sid]["serial"], DEMO_STAFF_PIN)
+            assert (member.staff_id, member.name, member.role) == (sid, name, role)
+    finally:
+        desk.close()
+    inspector = build_device(system.device_dir("inspector"), calls.put, DeviceOptions(sync=False))
+    try:
+        with read_only(inspector.store.engine) as conn:
+            done = conn.execute(
+                select(m.ChoreClaim.resident_id, m.ChoreClaim.chore_id).where(
+                    m.ChoreClaim.status == "done", m.ChoreClaim.done_at.is_not(None)
+                )
+            ).all()
+        assert sorted(done) == [("res-002", "klus-004"), ("res-009", "klus-003")]
+    finally:
+        inspector.close()
+
+
 def test_a_device_sync_loop_brings_the_demo_balances(tmp_path: Path) -> None:
     """A kiosk built as the app builds it, its sync loop running against the demo server:
     the balance it shows is the server's, and money granted on the server arrives. (A demo
@@ -156,14 +189,19 @@ def test_the_printable_cards_and_the_card_photos(system: DemoSystem) -> None:
     assert system.cards_pdf.read_bytes().startswith(b"%PDF")
     pdf = pdfium.PdfDocument(str(system.cards_pdf))
     try:
-        assert len(pdf) == 1  # nine cards, ten to a sheet
-        text = pdf[0].get_textpage().get_text_range()
+        # nine residents, three staff cards and three klusbox labels, ten to a sheet
+        assert len(pdf) == 2
+        text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     finally:
         pdf.close()
     for _rid, name, _nid in RESIDENTS:
         assert name.split()[0] in text
+    others = system.other_cards()
+    assert {c["name"] for c in others.values()} >= {name for _id, name, _role in STAFF}
     key = verify_key_from_hex(system.manifest["public_key"])
-    serials = {c["serial"]: c["name"] for c in system.cards().values()}
+    kinds = {read_card(c["payload"], key).kind.value for c in others.values()}
+    assert kinds == {"staff", "klusbox"}
+    serials = {c["serial"]: c["name"] for c in [*system.cards().values(), *others.values()]}
     photos = sorted(p for p in system.photos_dir.iterdir() if p.suffix == ".jpg")
     cards_in_view = [p for p in photos if not p.stem.endswith("empty")]
     assert len(cards_in_view) >= len(RESIDENTS)
@@ -174,9 +212,9 @@ def test_the_printable_cards_and_the_card_photos(system: DemoSystem) -> None:
         assert len(read) == 1
         name = serials[read[0].serial]
         assert path.stem.split("-", 1)[1] == name.lower().replace(" ", "-")
-    # one folder per resident, to play one card to the camera
+    # one folder per card, to play one card to the camera
     folders = [p for p in system.photos_dir.iterdir() if p.is_dir()]
-    assert len(folders) == len(RESIDENTS)
+    assert len(folders) == len(RESIDENTS) + len(others)
 
 
 def test_a_second_run_reuses_everything(system: DemoSystem, demo_dir: Path) -> None:
