@@ -25,7 +25,7 @@ def pin_hash_of(entry: Entry) -> tuple[str, str] | None:
     serial, pin_hash = entry.refs.get("card"), entry.refs.get("pin_hash")
     if not isinstance(serial, str) or not isinstance(pin_hash, str):
         return None
-    if p.PIN_HASH_RE.fullmatch(pin_hash) is None:
+    if not p.pin_hash_ok(pin_hash):
         return None
     return serial, pin_hash
 

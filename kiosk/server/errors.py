@@ -229,6 +229,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "Een goed- of afkeuring moet de inspecteur noemen (een geldige medewerkerspas).",
         "An approval or rejection must name the inspector (a valid staff card).",
     ),
+    p.BAD_PIN_HASH: (
+        422,
+        "De pincode van de pas is niet opgeslagen: de kiosk stuurde geen bruikbare versleuteling.",
+        "The card's PIN was not stored: the kiosk sent no usable hash of it.",
+    ),
     p.STAFF_MISSING: (
         422,
         "Een uitzondering aan de balie moet de medewerker noemen (een geldige medewerkerspas).",

@@ -426,7 +426,8 @@ def rejection(st: BatchState, e: Entry) -> Effect:
 
 
 def card_event(st: BatchState, e: Entry) -> Effect:
-    """A card event (PIN set) for a card of a resident of the kiosk's neighbourhood."""
+    """A card event (PIN set) for a card of a resident of the kiosk's neighbourhood; a PIN's
+    hash must be one every counter can check at a sane cost (protocol.pin_hash_ok)."""
     serial = _ref(e, "card")
     card = st.cards.get(serial) if serial else None
     if card is None:
@@ -434,6 +435,8 @@ def card_event(st: BatchState, e: Entry) -> Effect:
     resident = st.residents.get(card.resident_id) if card.resident_id else None
     if not st.is_server:
         _in_area(st, resident.neighbourhood_id if resident else None)
+    if "pin_hash" in e.refs and not p.pin_hash_ok(e.refs["pin_hash"]):
+        raise Refused(p.BAD_PIN_HASH, "not an argon2id hash a device could check")
     return Effect(resident_id=card.resident_id)
 
 

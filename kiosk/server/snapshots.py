@@ -301,10 +301,10 @@ def area_wallets_q(areas: Sequence[str]) -> Any:
 
 
 def _pin_hash(value: str | None) -> str | None:
-    """A stored hash as the wire carries it: an argon2id PHC string, else none (a hash of
-    another form, which no device could check, is not sent; the card still says pin_needed,
-    so a counter refuses it above the threshold rather than let it pass)."""
-    if value is None or p.PIN_HASH_RE.fullmatch(value) is None:
+    """A stored hash as the wire carries it: an argon2id PHC string with sane parameters,
+    else none (a hash no device could check is not sent; the card still says pin_needed, so a
+    counter refuses it above the threshold rather than let it pass)."""
+    if value is None or not p.pin_hash_ok(value):
         return None
     return value
 

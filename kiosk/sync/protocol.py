@@ -104,6 +104,7 @@ CLAIM_ALREADY_DECIDED: Final = "claim_already_decided"
 CLAIM_EXISTS: Final = "claim_exists"
 CHORE_FULL: Final = "chore_full"  # approvals beyond the chore's capacity
 INSPECTOR_MISSING: Final = "inspector_missing"  # an approval must name an active staff card
+BAD_PIN_HASH: Final = "bad_pin_hash"  # a pin_set's hash is not one a device could check
 STAFF_MISSING: Final = "staff_missing"  # a desk's override must name an active staff card
 EARN_WRONG_RESIDENT: Final = "earn_wrong_resident"
 AMOUNT_OUT_OF_BOUNDS: Final = "amount_out_of_bounds"
@@ -371,6 +372,31 @@ PIN_HASH_PATTERN: Final = (
     r"\$[A-Za-z0-9+/]{11,64}\$[A-Za-z0-9+/]{16,128}$"
 )
 PIN_HASH_RE: Final = re.compile(PIN_HASH_PATTERN)
+_PIN_HASH_PARAMS: Final = re.compile(r"\$m=([0-9]+),t=([0-9]+),p=([0-9]+)\$")
+# What a device will spend on checking one PIN: at least the strength of ours (argon2-cffi's
+# defaults, m=65536 KiB, t=3, p=4, allowing OWASP's lowest, 19 MiB), at most what a small
+# counter PC can afford in a queue of customers. A hash outside these would let a stolen kiosk
+# make every counter stall or run out of memory on a resident's card.
+PIN_HASH_MEMORY_KIB: Final = (19_456, 262_144)
+PIN_HASH_TIME: Final = (2, 10)
+PIN_HASH_LANES: Final = (1, 8)
+
+
+def pin_hash_ok(value: object) -> bool:
+    """A PIN hash a device may store and check: argon2id in PHC form, sane parameters."""
+    if not isinstance(value, str) or PIN_HASH_RE.fullmatch(value) is None:
+        return False
+    found = _PIN_HASH_PARAMS.search(value)
+    if found is None:
+        return False
+    m, t, lanes = (int(x) for x in found.groups())
+    return (
+        PIN_HASH_MEMORY_KIB[0] <= m <= PIN_HASH_MEMORY_KIB[1]
+        and PIN_HASH_TIME[0] <= t <= PIN_HASH_TIME[1]
+        and PIN_HASH_LANES[0] <= lanes <= PIN_HASH_LANES[1]
+    )
+
+
 PinHash = Annotated[str, Field(max_length=200, pattern=PIN_HASH_PATTERN)]
 
 

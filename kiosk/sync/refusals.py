@@ -116,6 +116,9 @@ REASONS: Final[dict[str, Words]] = {
         "er staat geen geldige inspecteur bij de goedkeuring",
         "the approval names no valid inspector",
     ),
+    p.BAD_PIN_HASH: Words(
+        "de nieuwe pincode kon niet worden doorgegeven", "the new PIN could not be passed on"
+    ),
     p.STAFF_MISSING: Words(
         "er staat geen geldige medewerker bij de uitzondering",
         "the override names no valid staff member",

@@ -583,3 +583,50 @@ def test_a_return_with_a_component_missing_puts_the_box_in_maintenance(kit: Kit)
     assert back.loans == []
     assert [(k.id, k.maintenance) for k in back.klusboxes] == [("kb-1", True)]
     kit.after(desk)
+
+
+# -- PINs set at a kiosk (issue 9's staff and card PINs) ---------------------------------------
+
+GOOD_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0c2FsdA$"
+    "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
+)
+
+
+@pytest.mark.parametrize(
+    "pin_hash",
+    [
+        "1234",  # a PIN, not a hash
+        "$argon2i$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2g",
+        # parameters that would make every counter that checks this card's PIN stall or run
+        # out of memory (a stolen kiosk's way to block a resident's card everywhere)
+        GOOD_HASH.replace("m=65536", "m=99999999"),
+        GOOD_HASH.replace("t=3", "t=9999"),
+        GOOD_HASH.replace("p=4", "p=999"),
+        # too weak to be one of ours
+        GOOD_HASH.replace("m=65536", "m=8").replace("t=3", "t=1"),
+    ],
+)
+def test_a_kiosk_sets_a_pin_hash_no_counter_could_check(kit: Kit, pin_hash: str) -> None:
+    kiosk = kit.enrol(KIOSK)
+    e = kiosk.add(
+        Kind.CARD_EVENT,
+        refs={"card": "C-0001", "event": "pin_set", "resident": "r-1", "pin_hash": pin_hash},
+    )
+    assert kit.refused(kiosk) == {e.seq: p.BAD_PIN_HASH}
+    counter = kit.enrol(COUNTER, merchant="m-1")
+    cards = {c.serial: c for c in kit.live.snapshot_ok(counter).cards}
+    assert cards["C-0001"].pin_hash is None and not cards["C-0001"].pin_needed
+    kit.after(kiosk)
+
+
+def test_a_kiosk_sets_a_well_formed_pin_hash(kit: Kit) -> None:
+    kiosk = kit.enrol(KIOSK)
+    kiosk.add(
+        Kind.CARD_EVENT,
+        refs={"card": "C-0001", "event": "pin_set", "resident": "r-1", "pin_hash": GOOD_HASH},
+    )
+    assert kit.refused(kiosk) == {}
+    counter = kit.enrol(COUNTER, merchant="m-1")
+    cards = {c.serial: c for c in kit.live.snapshot_ok(counter).cards}
+    assert cards["C-0001"].pin_hash == GOOD_HASH
