@@ -38,6 +38,7 @@ def bounds_of(settings: Settings) -> Bounds:
         max_entry_amount=settings.get("bounds", "max_entry_amount"),
         max_account_balance=settings.get("bounds", "max_account_balance"),
         max_municipal_balance=settings.get("bounds", "max_municipal_balance"),
+        max_pin_sets_per_device_day=settings.get("bounds", "max_pin_sets_per_device_day"),
     )
 
 
@@ -188,7 +189,29 @@ def load_state(
             ):
                 st.count_earn(rid, int(amount), int(wall))
     _load_day_totals(conn, device, entries, st)
+    _load_pin_sets(conn, device, entries, st)
     return st
+
+
+def _load_pin_sets(
+    conn: Connection, device: DeviceView, entries: list[Entry], st: BatchState
+) -> None:
+    """How many PINs this device set on each day the batch sets one (its applied pin_set
+    card events: the rule caps them per day)."""
+    L = t.ledger.c
+    sets = [e for e in entries if e.kind is Kind.CARD_EVENT and e.refs.get("event") == "pin_set"]
+    for day, start, end in {days.day_bounds(e.wall_time) for e in sets}:
+        count = conn.execute(
+            select(func.count()).where(
+                L.device_id == device.id,
+                L.kind == Kind.CARD_EVENT.value,
+                L.status == APPLIED,
+                L.wall_time >= start,
+                L.wall_time < end,
+                L.refs.contains('"event":"pin_set"', autoescape=True),
+            )
+        ).scalar_one()
+        st.pin_sets_day[day] = int(count)
 
 
 def _load_day_totals(

@@ -234,6 +234,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "De pincode van de pas is niet opgeslagen: de kiosk stuurde geen bruikbare versleuteling.",
         "The card's PIN was not stored: the kiosk sent no usable hash of it.",
     ),
+    p.PIN_SET_LIMIT: (
+        422,
+        "Deze kiosk heeft vandaag al te veel pincodes ingesteld; deze is niet overgenomen.",
+        "This kiosk has set too many PINs today; this one was not taken over.",
+    ),
     p.STAFF_MISSING: (
         422,
         "Een uitzondering aan de balie moet de medewerker noemen (een geldige medewerkerspas).",

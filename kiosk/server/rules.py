@@ -74,6 +74,7 @@ class Bounds:
     max_entry_amount: int
     max_account_balance: int  # wallets and tills, either sign
     max_municipal_balance: int  # issuance, redemption, write-off
+    max_pin_sets_per_device_day: int = 25  # card events that set a PIN, per device and day
 
     def limit_for(self, account: str) -> int:
         if account in acc.MUNICIPALITY_ACCOUNTS:
@@ -115,6 +116,7 @@ class BatchState:
     overdraft_day: dict[tuple[str, str], int] = field(default_factory=dict)
     claims_changed: set[str] = field(default_factory=set)
     boxes_to_repair: set[str] = field(default_factory=set)  # klusboxes now in maintenance
+    pin_sets_day: dict[str, int] = field(default_factory=dict)  # this device's, per day
     known_accounts: set[str] = field(default_factory=set)  # checked once per batch
 
     @property
@@ -437,6 +439,12 @@ def card_event(st: BatchState, e: Entry) -> Effect:
         _in_area(st, resident.neighbourhood_id if resident else None)
     if "pin_hash" in e.refs and not p.pin_hash_ok(e.refs["pin_hash"]):
         raise Refused(p.BAD_PIN_HASH, "not an argon2id hash a device could check")
+    if e.refs.get("event") == "pin_set" and not st.is_server:
+        day = days.day_key(e.wall_time)
+        count = st.pin_sets_day.get(day, 0) + 1
+        if count > st.bounds.max_pin_sets_per_device_day:
+            raise Refused(p.PIN_SET_LIMIT, f"{count - 1} PINs set today already")
+        st.pin_sets_day[day] = count
     return Effect(resident_id=card.resident_id)
 
 

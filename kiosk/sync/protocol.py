@@ -105,6 +105,7 @@ CLAIM_EXISTS: Final = "claim_exists"
 CHORE_FULL: Final = "chore_full"  # approvals beyond the chore's capacity
 INSPECTOR_MISSING: Final = "inspector_missing"  # an approval must name an active staff card
 BAD_PIN_HASH: Final = "bad_pin_hash"  # a pin_set's hash is not one a device could check
+PIN_SET_LIMIT: Final = "pin_set_limit"  # more PINs set by one kiosk in a day than allowed
 STAFF_MISSING: Final = "staff_missing"  # a desk's override must name an active staff card
 EARN_WRONG_RESIDENT: Final = "earn_wrong_resident"
 AMOUNT_OUT_OF_BOUNDS: Final = "amount_out_of_bounds"

@@ -119,6 +119,10 @@ REASONS: Final[dict[str, Words]] = {
     p.BAD_PIN_HASH: Words(
         "de nieuwe pincode kon niet worden doorgegeven", "the new PIN could not be passed on"
     ),
+    p.PIN_SET_LIMIT: Words(
+        "er zijn vandaag al te veel pincodes ingesteld op dit apparaat",
+        "too many PINs were set on this device today",
+    ),
     p.STAFF_MISSING: Words(
         "er staat geen geldige medewerker bij de uitzondering",
         "the override names no valid staff member",

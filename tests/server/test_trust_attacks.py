@@ -630,3 +630,22 @@ def test_a_kiosk_sets_a_well_formed_pin_hash(kit: Kit) -> None:
     counter = kit.enrol(COUNTER, merchant="m-1")
     cards = {c.serial: c for c in kit.live.snapshot_ok(counter).cards}
     assert cards["C-0001"].pin_hash == GOOD_HASH
+
+
+def test_a_stolen_kiosk_sets_pins_on_every_card(kit: Kit) -> None:
+    """A PIN nobody knows blocks a resident's card above the threshold at every counter. A
+    kiosk may set at most [bounds] max_pin_sets_per_device_day PINs a day; the rest are
+    refused (held for review, with an alert) and reach no counter."""
+    limit = kit.live.server.settings.get("bounds", "max_pin_sets_per_device_day")
+    kiosk = kit.enrol(KIOSK)
+    cards = ["C-0001", "C-0002"]
+    sent = [
+        kiosk.add(
+            Kind.CARD_EVENT,
+            refs={"card": cards[i % 2], "event": "pin_set", "resident": f"r-{i % 2 + 1}",
+                  "pin_hash": GOOD_HASH},
+        )
+        for i in range(limit + 3)
+    ]  # fmt: skip
+    assert kit.refused(kiosk) == {e.seq: p.PIN_SET_LIMIT for e in sent[limit:]}
+    kit.after(kiosk)
