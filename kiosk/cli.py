@@ -85,17 +85,23 @@ def cmd_app(args: argparse.Namespace) -> int:
         backup_every_s=config.backup_every_h * 3600.0,
     )
     from kiosk.ui.app import run_app
+    from kiosk.ui.shell import ScreenSettings
 
     try:
         return run_app(
             args.data_dir,
             options,
             args.lang,
-            idle_ms=config.idle_timeout_s * 1000,
+            settings=ScreenSettings(
+                idle_ms=config.idle_timeout_s * 1000,
+                speak_balance_after_scan=config.speak_balance_after_scan,
+            ),
             notices=[p.as_error() for p in problems],
             quit_after_s=args.quit_after,
             print_ready=args.print_ready,
             fullscreen=args.fullscreen,
+            kiosk=args.kiosk or config.kiosk_mode,
+            hide_cursor=config.hide_cursor,
         )
     except HeitjeError as exc:
         print(exc.message(args.lang), file=sys.stderr)
@@ -200,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--fullscreen", action="store_true", help="fill the screen (a kiosk's or counter's own)"
+    )
+    parser.add_argument(
+        "--kiosk",
+        action="store_true",
+        help="lock down: full screen without decorations, quit keys ignored, left only with a "
+        "staff card and its PIN (also: kiosk_mode in the configuration)",
     )
     parser.add_argument(
         "--print-ready",

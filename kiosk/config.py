@@ -29,6 +29,7 @@ __all__ = ["CONFIG_FILE", "ConfigProblem", "DeviceConfig", "load_config"]
 
 CONFIG_FILE = "heitje.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+HIDE_CURSOR = ("touch", "always", "never")
 _HEX_KEY = re.compile(r"^[0-9a-f]{64}$")
 _URL = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+(:\d{1,5})?(/[^\s]*)?$")
 _RESOLUTION = re.compile(r"^(\d{3,4})x(\d{3,4})$")
@@ -48,6 +49,9 @@ class DeviceConfig:
     log_level: str = "INFO"
     backup_dir: str | None = None  # a second location (another disk, a share); None: no backups
     backup_every_h: int = 24
+    speak_balance_after_scan: bool = False  # the resident kiosk says the balance after each scan
+    kiosk_mode: bool = False  # locked down: full screen, no quit keys, left with a staff card
+    hide_cursor: str = "touch"  # in kiosk mode: touch (when Qt sees a touch screen), always, never
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,12 @@ def _hours(value: Any) -> int:
     return value
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError
+    return value
+
+
 def _printer(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError
@@ -178,6 +188,9 @@ _CHECKS: dict[str, _Check] = {
     "backup_every_h": _Check(
         _hours, "een geheel aantal uren van 1 tot 168", "a whole number of hours from 1 to 168"
     ),
+    "speak_balance_after_scan": _Check(_flag, "true of false", "true or false"),
+    "kiosk_mode": _Check(_flag, "true of false", "true or false"),
+    "hide_cursor": _Check(_choice(HIDE_CURSOR), "touch, always of never", "touch, always or never"),
     "log_level": _Check(
         _choice(LOG_LEVELS, upper=True),
         "DEBUG, INFO, WARNING of ERROR",

@@ -670,12 +670,17 @@ CLAIM_RANK: dict[str, int] = {
 }
 
 
-def apply_claims(conn: Connection, claims: list[dict[str, Any]]) -> None:
+def apply_claims(
+    conn: Connection, claims: list[dict[str, Any]], pending: set[str] | None = None
+) -> None:
     """Merge the snapshot's claims into chore_claims. The server's status is taken unless this
-    device is further along (a check-in of its own not yet on the server); a decision of the
-    same rank (the back office overturning a rejection) is the server's. A claim of a chore or
-    resident this device does not hold is skipped. If this device holds another claim of the
-    same resident on the same chore, the one further along stays."""
+    device is further along with a step the server has not acknowledged yet (`pending`: the
+    claims of its own unacknowledged entries; None: every claim counts as pending); a step
+    the server has seen and still does not show was refused there, so the server's status
+    wins (an inspector's approval refused because the back office rejected the claim first).
+    A decision of the same rank (the back office overturning a rejection) is the server's. A
+    claim of a chore or resident this device does not hold is skipped. If this device holds
+    another claim of the same resident on the same chore, the one further along stays."""
     for c in claims:
         known = (
             conn.execute(
@@ -700,7 +705,8 @@ def apply_claims(conn: Connection, claims: list[dict[str, Any]]) -> None:
         rank = CLAIM_RANK.get(str(c["status"]), 0)
         mine = conn.execute(select(CLAIMS).where(CLAIMS.c.id == c["id"])).first()
         if mine is not None:
-            if rank >= CLAIM_RANK.get(mine.status, 0):
+            ours_in_flight = pending is None or c["id"] in pending
+            if rank >= CLAIM_RANK.get(mine.status, 0) or not ours_in_flight:
                 values["updated_at"] = max(values["updated_at"], int(mine.updated_at))
                 conn.execute(update(CLAIMS).where(CLAIMS.c.id == c["id"]).values(**values))
             continue

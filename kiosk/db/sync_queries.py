@@ -448,7 +448,10 @@ def apply_snapshot(conn: Connection, snap: SnapshotData, received_at: int) -> No
     The caller has checked the version is newer than the current one. The ledger tables
     (entries, local balances, chain heads) are never touched.
     """
-    from kiosk.db.registry import ensure_account  # registry is a sibling writer
+    from kiosk.db.registry import (  # registry is a sibling writer
+        ensure_account,
+        ensure_municipality_accounts,
+    )
 
     previous = current_snapshot(conn)
     _upsert(conn, m.Neighbourhood, "id", snap.neighbourhoods, frozenset({"name"}))
@@ -457,6 +460,7 @@ def apply_snapshot(conn: Connection, snap: SnapshotData, received_at: int) -> No
     _upsert(conn, m.Klusbox, "id", snap.klusboxes)
     _upsert(conn, m.Chore, "id", snap.chores)
     _upsert(conn, m.Card, "serial", snap.cards, frozenset({"issued_on", "payload"}))
+    ensure_municipality_accounts(conn)  # an inspector's earns come out of issuance
     for r in snap.residents:
         ensure_account(conn, acc.wallet(str(r["id"])))
     for mer in snap.merchants:

@@ -8,8 +8,9 @@
 It opens the key and the migrated ledger (kiosk/device.py), reads the certificate's role and
 bindings, builds the runner (one writer thread, a small reader pool), the event hub, the sync
 loop (enrolled devices: it starts at once), the Qt-free scanning parts and the ops the role
-allows: `kiosk` (resident-kiosk), `counter` (merchant-counter), `desk` (klusbox-desk); the
-others are None. The role comes from the certificate; a device that was never enrolled takes
+allows: `kiosk` (resident-kiosk), `counter` (merchant-counter), `desk` (klusbox-desk),
+`inspector` (inspector); the others are None. `staff` (staff cards and their PINs) is there
+for every role. The role comes from the certificate; a device that was never enrolled takes
 `demo_role` (and `demo_merchant` for a counter) from the caller — for the demo only.
 """
 
@@ -34,12 +35,15 @@ from kiosk.device import DeviceHandle, open_device
 from kiosk.ops import errors as err
 from kiosk.ops.context import OpsConfig, OpsContext
 from kiosk.ops.counter import CounterOps
+from kiosk.ops.desk import DeskOps
 from kiosk.ops.events import EventHub, RefusalsArrived, SnapshotApplied, SyncStatusChanged
+from kiosk.ops.inspector import InspectorOps
 from kiosk.ops.printing import PrintOps
-from kiosk.ops.resident import DeskOps, KioskOps
+from kiosk.ops.resident import KioskOps
 from kiosk.ops.results import DeviceStatus
 from kiosk.ops.runner import CallOnGui, OpHandle, OpRunner
 from kiosk.ops.scanning import ScanParts, build_scan_parts
+from kiosk.ops.staff import StaffOps
 from kiosk.ops.words import role_words
 from kiosk.scan.sources import FrameSource
 from kiosk.sync.client import SyncClient
@@ -121,6 +125,8 @@ class Device:
         )
         self.kiosk = KioskOps(self.ctx) if self.role == roles.RESIDENT_KIOSK else None
         self.desk = DeskOps(self.ctx) if self.role == roles.KLUSBOX_DESK else None
+        self.inspector = InspectorOps(self.ctx) if self.role == roles.INSPECTOR else None
+        self.staff = StaffOps(self.ctx)  # every role: overrides, the inspector, lockdown
         self.counter = (
             CounterOps(self.ctx, self.merchant_id)
             if self.role == roles.MERCHANT_COUNTER and self.merchant_id

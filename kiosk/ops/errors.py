@@ -90,6 +90,41 @@ def resident_blocked() -> OpsError:
     )
 
 
+# -- staff cards -----------------------------------------------------------------------------
+
+
+def not_a_staff_card() -> OpsError:
+    return OpsError(
+        "not_a_staff_card",
+        "Dit is geen personeelspas. Scan de pas van een medewerker.",
+        "This is not a staff card. Please scan a staff member's card.",
+    )
+
+
+def staff_left() -> OpsError:
+    return OpsError(
+        "staff_left",
+        "Deze personeelspas is niet meer geldig.",
+        "This staff card is no longer valid.",
+    )
+
+
+def staff_wrong_role(nl_roles: str, en_roles: str) -> OpsError:
+    return OpsError(
+        "staff_wrong_role",
+        f"Deze medewerker mag dit niet doen; dat mag alleen: {nl_roles}.",
+        f"This staff member may not do this; only: {en_roles}.",
+    )
+
+
+def staff_no_pin() -> OpsError:
+    return OpsError(
+        "staff_no_pin",
+        "Deze medewerker heeft nog geen pincode. Vraag de gemeente er een in te stellen.",
+        "This staff member has no PIN yet. Ask the municipality to set one.",
+    )
+
+
 # -- PINs ------------------------------------------------------------------------------------
 
 
@@ -280,4 +315,82 @@ def unknown_role(role: str) -> OpsError:
         "(bewonerskiosk), klusbox-desk (klusbox-balie) of inspector (inspecteur).",
         f"Unknown role '{role}'. Choose merchant-counter, resident-kiosk, klusbox-desk or "
         "inspector.",
+    )
+
+
+# -- the klusbox desk --------------------------------------------------------------------------
+
+
+def unknown_klusbox() -> OpsError:
+    return OpsError(
+        "unknown_klusbox",
+        "Dit label hoort bij geen klusbox die deze balie kent. Vraag om hulp.",
+        "This label belongs to no klusbox this desk knows. Please ask for help.",
+    )
+
+
+def klusbox_elsewhere() -> OpsError:
+    return OpsError(
+        "klusbox_elsewhere",
+        "Deze klusbox hoort bij een andere wijk en wordt hier niet uitgeleend.",
+        "This klusbox belongs to another neighbourhood and is not lent here.",
+    )
+
+
+def klusbox_not_lent() -> OpsError:
+    return OpsError(
+        "klusbox_not_lent",
+        "Deze klusbox is niet uitgeleend; er is niets terug te nemen.",
+        "This klusbox is not on loan; there is nothing to take back.",
+    )
+
+
+def override_not_needed() -> OpsError:
+    return OpsError(
+        "override_not_needed",
+        "Deze bewoner heeft geen klusbox die te laat is; een personeelspas is niet nodig.",
+        "This resident has no overdue klusbox; a staff card is not needed.",
+    )
+
+
+# -- the inspector -----------------------------------------------------------------------------
+
+
+def inspector_locked() -> OpsError:
+    return OpsError(
+        "inspector_locked",
+        "Het scherm is vergrendeld. Scan uw personeelspas en voer uw pincode in.",
+        "The screen is locked. Scan your staff card and enter your PIN.",
+    )
+
+
+def claim_not_done() -> OpsError:
+    return OpsError(
+        "claim_not_done",
+        "Deze klus is nog niet als klaar gemeld, of er is al over beslist.",
+        "This chore has not been reported done yet, or it has already been decided.",
+    )
+
+
+def claim_elsewhere() -> OpsError:
+    return OpsError(
+        "claim_elsewhere",
+        "Deze klus is in een wijk waar u hier niet over beslist.",
+        "This chore is in a neighbourhood you do not decide on here.",
+    )
+
+
+def reason_missing() -> OpsError:
+    return OpsError(
+        "reason_missing",
+        "Kies een reden uit de lijst of typ er een.",
+        "Choose a reason from the list or type one.",
+    )
+
+
+def reason_too_long(limit: int) -> OpsError:
+    return OpsError(
+        "reason_too_long",
+        f"De reden is te lang: hooguit {limit} tekens.",
+        f"The reason is too long: at most {limit} characters.",
     )

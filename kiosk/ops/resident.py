@@ -297,11 +297,3 @@ def _last_entry(ctx: OpsContext) -> Entry:
     with read_only(ctx.engine) as conn:
         entries = q.entries_in_range(conn, ctx.device_id, seq, seq)
     return entries[0]
-
-
-class DeskOps(ClaimOps):
-    """The klusbox desk: show a resident (no balances: its snapshot has none), check in and
-    out. Lending and returning klusboxes are not built yet."""
-
-    def __init__(self, ctx: OpsContext) -> None:
-        super().__init__(ctx, shows_balance=False)

@@ -177,3 +177,84 @@ def role_words(role: str) -> Words:
 
 def is_wallet(account: str) -> bool:
     return account.startswith(acc.WALLET_PREFIX)
+
+
+# -- the klusbox desk ----------------------------------------------------------------------------
+
+CONDITION_WORDS: Final = {
+    "good": Words("Goed", "Good"),
+    "worn": Words("Versleten", "Worn"),
+    "damaged": Words("Kapot, moet gerepareerd", "Damaged, needs repair"),
+}
+
+
+def days_words(days: int) -> Words:
+    if days == 1:
+        return Words("1 dag", "1 day")
+    return Words(f"{days} dagen", f"{days} days")
+
+
+def box_status_words(status: str, due_at: int | None = None, resident: str = "") -> Words:
+    """A klusbox's state at the desk: available, lent (to whom, until when), maintenance."""
+    if status == "lent" and due_at is not None:
+        due = date_words(due_at)
+        return Words(
+            f"Uitgeleend aan {resident}, terug op {due.nl}",
+            f"Lent to {resident}, due back on {due.en}",
+        )
+    if status == "maintenance":
+        return Words("In onderhoud", "In maintenance")
+    return Words("Beschikbaar", "Available")
+
+
+def overdue_words(resident: str, box: str, days: int) -> Words:
+    late = days_words(days)
+    return Words(
+        f"{resident}{DASH}{box}{DASH}{late.nl} te laat",
+        f"{resident}{DASH}{box}{DASH}{late.en} overdue",
+    )
+
+
+def lent_words(box: str, resident: str, due_at: int) -> Words:
+    due = date_words(due_at)
+    return Words(
+        f"{box} is uitgeleend aan {resident}. Terug op {due.nl}.",
+        f"{box} is lent to {resident}. Due back on {due.en}.",
+    )
+
+
+def returned_words(box: str, missing: tuple[str, ...], to_maintenance: bool) -> Words:
+    if missing:
+        return Words(
+            f"{box} is terug. Ontbreekt: {', '.join(missing)}. De klusbox gaat in onderhoud.",
+            f"{box} is back. Missing: {', '.join(missing)}. The klusbox goes into maintenance.",
+        )
+    if to_maintenance:
+        return Words(
+            f"{box} is terug en gaat in onderhoud.",
+            f"{box} is back and goes into maintenance.",
+        )
+    return Words(f"{box} is terug. Dank je wel!", f"{box} is back. Thank you!")
+
+
+# -- the inspector -------------------------------------------------------------------------------
+
+
+def moment_words(ms: int) -> Words:
+    """A date and time of day: "18-11-2026 10:15" / "18 Nov 2026 10:15"."""
+    d = date_words(ms)
+    return Words(f"{d.nl} {time_text(ms)}", f"{d.en} {time_text(ms)}")
+
+
+def approved_words(title: Words, resident: str, reward: int) -> Words:
+    return Words(
+        f"Goedgekeurd: {title.nl} door {resident}. Beloning {_in(reward, 'nl')}.",
+        f"Approved: {title.en} by {resident}. Reward {_in(reward, 'en')}.",
+    )
+
+
+def rejected_words(title: Words, resident: str, reason: str) -> Words:
+    return Words(
+        f"Afgekeurd: {title.nl} door {resident}. Reden: {reason}",
+        f"Rejected: {title.en} by {resident}. Reason: {reason}",
+    )

@@ -1,7 +1,9 @@
 """The background sync loop: a worker thread that syncs now and then and never blocks the UI.
 
 When the server is away it backs off exponentially with jitter (so a hundred kiosks coming
-back after an outage do not all knock at once), and it keeps a `SyncStatus` for the screen:
+back after an outage do not all knock at once); an unexpected exception in a round (a bug, a
+disk error) is logged with its traceback and backed off the same way, and the loop goes on
+(tests/sync/test_loop_restart.py). It keeps a `SyncStatus` for the screen:
 online or offline, last successful sync, entries waiting, snapshot age. No Qt here; the UI
 wraps `on_status` in a signal.
 """
@@ -152,10 +154,12 @@ class SyncLoop:
         while not self._stop.is_set():
             try:
                 delay = self.step()
-            except Exception:  # never let the worker die silently: log, back off, go on
-                log.exception("sync step crashed")
+            except Exception as exc:  # never let the worker die silently: log, back off, go on
                 self.failures += 1
                 delay = backoff_delay(self.failures, self.rng, self.base_s, self.cap_s)
+                log.exception(
+                    "sync round crashed (%s); next try in %.0f s", type(exc).__name__, delay
+                )
                 self._publish(
                     replace(
                         self.status,

@@ -33,7 +33,8 @@ def apply_contents(
         keep = pq.pending_pin_cards(conn, device_id, acked_seq)
         pq.apply_server_pins(conn, pins, keep, now_ms)
     if snap.claims:
-        oq.apply_claims(conn, [c.model_dump() for c in snap.claims])
+        pending = _pending_claims(conn, device_id, acked_seq)
+        oq.apply_claims(conn, [c.model_dump() for c in snap.claims], pending)
     if full or snap.history:
         oq.apply_money_lines(
             conn,
@@ -79,6 +80,21 @@ def _staff_pins(conn: Connection, staff: list[p.StaffRow]) -> dict[str, str | No
         select(CARDS.c.serial, CARDS.c.staff_id).where(CARDS.c.kind == "staff")
     ).all()
     return {serial: hashes.get(staff_id) if staff_id else None for serial, staff_id in cards}
+
+
+def _pending_claims(conn: Connection, device_id: str, acked_seq: int) -> set[str]:
+    """The claims of this device's entries the server has not acknowledged yet."""
+    rows = conn.execute(
+        select(ENTRIES.c.claim_id, ENTRIES.c.refs).where(
+            ENTRIES.c.device_id == device_id, ENTRIES.c.seq > acked_seq
+        )
+    ).all()
+    found = set()
+    for claim_id, text in rows:
+        claim = claim_id or json.loads(text).get("claim")
+        if isinstance(claim, str):
+            found.add(claim)
+    return found
 
 
 def _pending_loans(conn: Connection, device_id: str, acked_seq: int) -> set[str]:

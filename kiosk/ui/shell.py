@@ -12,13 +12,16 @@ the top bar (the language and the contrast switch) and the status bar (`status_b
 A good scan (`scan.card`) plays `Sound.OK`, a refused one `Sound.REFUSED`; what a scan does is
 the screen's own business: only the screen in front is active (`set_active(True)`: it listens
 to the scans then). Closing the window stops the bridge, the scanning, the device (queued
-writes finish first) and the sounds: nothing is left running.
+writes finish first) and the sounds: nothing is left running. In kiosk mode
+kiosk/ui/lockdown.py adds its staff button to `top_bar` and its exit page to the stack, and
+holds the window open (`lockdown.refuses_close()`) until a staff member leaves.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -45,9 +48,11 @@ from kiosk.ui.theme import ContrastButton, Themes
 
 __all__ = [
     "DEFAULT_IDLE_MS",
+    "CloseGuard",
     "NoScreenPage",
     "NoticeBanner",
     "RoleScreen",
+    "ScreenSettings",
     "Shell",
     "build_shell",
     "role_screen",
@@ -64,22 +69,54 @@ class RoleScreen(Protocol):
     def set_active(self, active: bool) -> None: ...
 
 
-# (device, scan, translations, bridge, idle_ms) -> the role's screen, or None: no screen yet.
-ScreenFactory = Callable[[Device, ScanInput, Translations, Bridge, int], QWidget | None]
+class CloseGuard(Protocol):
+    """What may hold the window open (kiosk/ui/lockdown.py's `Lockdown`, while locked)."""
+
+    def refuses_close(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    """What the device's configuration says about its screens (kiosk/config.py)."""
+
+    idle_ms: int = DEFAULT_IDLE_MS  # the resident kiosk goes home; lockdown's exit page closes
+    speak_balance_after_scan: bool = False  # the resident kiosk says the balance at once
+
+
+DEFAULT_SETTINGS = ScreenSettings()
+
+# (device, scan, translations, bridge, settings) -> the role's screen, or None: no screen yet.
+ScreenFactory = Callable[[Device, ScanInput, Translations, Bridge, ScreenSettings], QWidget | None]
 
 
 def role_screen(
-    device: Device, scan: ScanInput, translations: Translations, bridge: Bridge, idle_ms: int
+    device: Device,
+    scan: ScanInput,
+    translations: Translations,
+    bridge: Bridge,
+    settings: ScreenSettings,
 ) -> QWidget | None:
-    """The screen of the device's role (kiosk/ui/screens), or None when it has none yet."""
+    """The screen of the device's role (kiosk/ui/screens), or None when it has none."""
     if device.kiosk is not None:
         from kiosk.ui.screens.resident import ResidentKioskScreen
 
-        return ResidentKioskScreen(device, scan, translations, bridge, idle_ms=idle_ms)
+        return ResidentKioskScreen(
+            device,
+            scan,
+            translations,
+            bridge,
+            idle_ms=settings.idle_ms,
+            speak_balance_after_scan=settings.speak_balance_after_scan,
+        )
     if device.counter is not None:
         from kiosk.ui.screens.counter import CounterScreen
 
         return CounterScreen(device, scan, translations, bridge)
+    if device.inspector is not None:
+        from kiosk.ui.screens.inspector import InspectorScreen
+
+        # its own idle lock (minutes, not the kiosk's seconds): a laptop in the field
+        return InspectorScreen(device, scan, translations, bridge)
     return None
 
 
@@ -176,7 +213,7 @@ class Shell(Retranslating, QMainWindow):
         themes: Themes,
         sounds: SoundPlayer | None = None,
         *,
-        idle_ms: int = DEFAULT_IDLE_MS,
+        settings: ScreenSettings = DEFAULT_SETTINGS,
         screens: ScreenFactory = role_screen,
         notices: Sequence[HeitjeError] = (),
         parent: QWidget | None = None,
@@ -191,6 +228,7 @@ class Shell(Retranslating, QMainWindow):
         self._closed = False
         self._started = False
         self.is_ready = False
+        self.lockdown: CloseGuard | None = None  # set by kiosk/ui/lockdown.py in kiosk mode
         self.setObjectName("shell")
 
         self.title = QLabel("Heitje")  # the scheme's name: the same in both languages
@@ -204,10 +242,12 @@ class Shell(Retranslating, QMainWindow):
         top.addStretch(1)
         top.addWidget(self.language_button)
         top.addWidget(self.contrast_button)
+        self.top_bar = top  # the lockdown adds its staff button here
 
         self.stack = QStackedWidget()
         self.stack.setObjectName("shell_screens")
-        screen = screens(device, scan, translations, bridge, idle_ms)
+        self.settings = settings
+        screen = screens(device, scan, translations, bridge, settings)
         self.role_screen: QWidget = (
             screen if screen is not None else NoScreenPage(device.role, translations)
         )
@@ -276,6 +316,9 @@ class Shell(Retranslating, QMainWindow):
         self.sounds.play(Sound.REFUSED)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.lockdown is not None and self.lockdown.refuses_close():
+            event.ignore()  # a locked kiosk is left only through the staff exit
+            return
         self.shutdown()
         super().closeEvent(event)
 
@@ -307,7 +350,7 @@ def build_shell(
     translations: Translations,
     themes: Themes,
     sounds: SoundPlayer | None = None,
-    idle_ms: int = DEFAULT_IDLE_MS,
+    settings: ScreenSettings = DEFAULT_SETTINGS,
     screens: ScreenFactory = role_screen,
     notices: Sequence[HeitjeError] = (),
     start: bool = True,
@@ -326,7 +369,7 @@ def build_shell(
             translations,
             themes,
             sounds,
-            idle_ms=idle_ms,
+            settings=settings,
             screens=screens,
             notices=notices,
         )

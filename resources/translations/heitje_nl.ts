@@ -248,6 +248,361 @@ Foto&apos;s van de passen voor de camera: %2</translation>
     </message>
 </context>
 <context>
+    <name>DeskHomePage</name>
+    <message>
+        <source>Card or label number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In maintenance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Klusbox desk</source>
+        <translation type="unfinished">Klusboxbalie</translation>
+    </message>
+    <message>
+        <source>Look up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No klusbox is in maintenance.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No klusbox is overdue.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Or type the card number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Overdue klusboxes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan a resident&apos;s card or a klusbox label</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scroll left and right</source>
+        <translation type="unfinished">Naar links en rechts schuiven</translation>
+    </message>
+    <message>
+        <source>Scroll up and down</source>
+        <translation type="unfinished">Naar boven en beneden schuiven</translation>
+    </message>
+</context>
+<context>
+    <name>DeskResidentPage</name>
+    <message>
+        <source>Check in</source>
+        <translation type="unfinished">Inchecken</translation>
+    </message>
+    <message>
+        <source>Check in for %1</source>
+        <translation type="unfinished">Inchecken voor %1</translation>
+    </message>
+    <message>
+        <source>Chores</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation type="unfinished">Klaar</translation>
+    </message>
+    <message>
+        <source>Done, back to the start</source>
+        <translation type="unfinished">Klaar, terug naar het begin</translation>
+    </message>
+    <message>
+        <source>Klusboxes on loan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No chores.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No klusbox on loan.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan the klusbox label to lend it or take it back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scroll left and right</source>
+        <translation type="unfinished">Naar links en rechts schuiven</translation>
+    </message>
+    <message>
+        <source>Scroll up and down</source>
+        <translation type="unfinished">Naar boven en beneden schuiven</translation>
+    </message>
+    <message>
+        <source>This resident has a klusbox that is overdue. A new loan needs a staff card.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DeskScreen</name>
+    <message>
+        <source>%1 is available. Scan the card of the resident who borrows it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is checked in for: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is in maintenance and cannot be lent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A staff card is only needed to lend to a resident with an overdue klusbox.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allowed by %1 with a staff card.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The resident is checked in for the chore.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ExitPage</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuleren</translation>
+    </message>
+    <message>
+        <source>Card of %1. Type the PIN, then touch Leave kiosk mode.</source>
+        <translation>Pas van %1. Typ de pincode en tik dan op Kioskstand verlaten.</translation>
+    </message>
+    <message>
+        <source>Checking the PIN…</source>
+        <translation>De pincode wordt gecontroleerd…</translation>
+    </message>
+    <message>
+        <source>Leave kiosk mode</source>
+        <translation>Kioskstand verlaten</translation>
+    </message>
+    <message>
+        <source>Leaving kiosk mode…</source>
+        <translation>De kioskstand wordt verlaten…</translation>
+    </message>
+    <message>
+        <source>Reading the card…</source>
+        <translation>De pas wordt gelezen…</translation>
+    </message>
+    <message>
+        <source>Scan a staff card, or hold it in front of the camera.</source>
+        <translation>Scan een personeelspas, of houd hem voor de camera.</translation>
+    </message>
+    <message>
+        <source>Staff: leave kiosk mode</source>
+        <translation>Beheer: kioskstand verlaten</translation>
+    </message>
+</context>
+<context>
+    <name>InspectorClaimRow</name>
+    <message>
+        <source>%1 — reward %2</source>
+        <translation>%1 — beloning %2</translation>
+    </message>
+    <message>
+        <source>Approve</source>
+        <translation>Goedkeuren</translation>
+    </message>
+    <message>
+        <source>Approve %1 by %2</source>
+        <translation>Keur %1 van %2 goed</translation>
+    </message>
+    <message>
+        <source>Checked in: %1. Checked out: %2.</source>
+        <translation>Ingecheckt: %1. Uitgecheckt: %2.</translation>
+    </message>
+    <message>
+        <source>Done by: %1</source>
+        <translation>Gedaan door: %1</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>Afkeuren</translation>
+    </message>
+    <message>
+        <source>Reject %1 by %2</source>
+        <translation>Keur %1 van %2 af</translation>
+    </message>
+    <message>
+        <source>not known</source>
+        <translation>onbekend</translation>
+    </message>
+</context>
+<context>
+    <name>InspectorClaimsPage</name>
+    <message>
+        <source>Chores to inspect</source>
+        <translation>Klussen om te keuren</translation>
+    </message>
+    <message>
+        <source>Chores to inspect: %1</source>
+        <translation>Klussen om te keuren: %1</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Bezig met laden…</translation>
+    </message>
+    <message>
+        <source>No chores are waiting for inspection.</source>
+        <translation>Er wachten geen klussen op keuring.</translation>
+    </message>
+</context>
+<context>
+    <name>InspectorDecidedPage</name>
+    <message>
+        <source>Decided today</source>
+        <translation>Vandaag beslist</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Bezig met laden…</translation>
+    </message>
+    <message>
+        <source>Nothing decided yet today.</source>
+        <translation>Vandaag is er nog niets beslist.</translation>
+    </message>
+</context>
+<context>
+    <name>InspectorDecidedRow</name>
+    <message>
+        <source>Refused</source>
+        <translation>Geweigerd</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Verzonden</translation>
+    </message>
+    <message>
+        <source>Waiting to be sent</source>
+        <translation>Wacht op verzending</translation>
+    </message>
+</context>
+<context>
+    <name>InspectorLockedPage</name>
+    <message>
+        <source>Camera picture</source>
+        <translation>Camerabeeld</translation>
+    </message>
+    <message>
+        <source>Hold your staff card in front of the camera or scan it, then enter your PIN.</source>
+        <translation>Houd uw personeelspas voor de camera of scan hem. Voer daarna uw pincode in.</translation>
+    </message>
+    <message>
+        <source>Locked</source>
+        <translation>Vergrendeld</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>Verder</translation>
+    </message>
+    <message>
+        <source>Or type the number of your staff card:</source>
+        <translation>Of typ het nummer van uw personeelspas:</translation>
+    </message>
+</context>
+<context>
+    <name>InspectorPinPage</name>
+    <message>
+        <source>%1, enter your PIN</source>
+        <translation>%1, voer uw pincode in</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuleren</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Openen</translation>
+    </message>
+</context>
+<context>
+    <name>InspectorRefusedPage</name>
+    <message>
+        <source>Loading…</source>
+        <translation>Bezig met laden…</translation>
+    </message>
+    <message>
+        <source>Refused by the server</source>
+        <translation>Geweigerd door de server</translation>
+    </message>
+    <message>
+        <source>The server has refused nothing of this device.</source>
+        <translation>De server heeft niets van dit apparaat geweigerd.</translation>
+    </message>
+</context>
+<context>
+    <name>InspectorRejectPage</name>
+    <message>
+        <source>Another reason (type it below)</source>
+        <translation>Een andere reden (typ hem hieronder)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuleren</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>Afkeuren</translation>
+    </message>
+    <message>
+        <source>The reason (at most %1 characters):</source>
+        <translation>De reden (hooguit %1 tekens):</translation>
+    </message>
+    <message>
+        <source>Why is it rejected?</source>
+        <translation>Waarom wordt de klus afgekeurd?</translation>
+    </message>
+</context>
+<context>
+    <name>InspectorScreen</name>
+    <message>
+        <source>Decided today</source>
+        <translation>Vandaag beslist</translation>
+    </message>
+    <message>
+        <source>Inspection of chores</source>
+        <translation>Keuring van klussen</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Vergrendelen</translation>
+    </message>
+    <message>
+        <source>Lock the screen</source>
+        <translation>Vergrendel het scherm</translation>
+    </message>
+    <message>
+        <source>Refused by the server</source>
+        <translation>Geweigerd door de server</translation>
+    </message>
+    <message>
+        <source>Refused by the server (%1)</source>
+        <translation>Geweigerd door de server (%1)</translation>
+    </message>
+    <message>
+        <source>Signed in: %1</source>
+        <translation>Aangemeld: %1</translation>
+    </message>
+    <message>
+        <source>To inspect</source>
+        <translation>Te keuren</translation>
+    </message>
+</context>
+<context>
     <name>LanguageButton</name>
     <message>
         <source>Switch to Dutch</source>
@@ -256,6 +611,57 @@ Foto&apos;s van de passen voor de camera: %2</translation>
     <message>
         <source>Switch to English</source>
         <translation>Kies Engels</translation>
+    </message>
+</context>
+<context>
+    <name>LendPage</name>
+    <message>
+        <source>%1 still has an overdue klusbox: %2. Lending needs a staff card.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also check in for: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuleren</translation>
+    </message>
+    <message>
+        <source>Due back on %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lend</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lend anyway with a staff card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lending…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>One day earlier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>One day later</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Staff card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tick what you hand out:</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -297,6 +703,33 @@ Foto&apos;s van de passen voor de camera: %2</translation>
     <message>
         <source>This device started with its defaults for:</source>
         <translation>Dit apparaat is gestart met de standaardwaarde voor:</translation>
+    </message>
+</context>
+<context>
+    <name>OverridePage</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuleren</translation>
+    </message>
+    <message>
+        <source>Lend</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lend to %1 with a staff card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lending…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Let the staff member type their PIN, then touch Lend.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan the staff card of the staff member who allows it.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -450,6 +883,22 @@ Foto&apos;s van de passen voor de camera: %2</translation>
         <translation>Saldo-overzicht printen</translation>
     </message>
     <message>
+        <source>Read aloud</source>
+        <translation>Lees voor</translation>
+    </message>
+    <message>
+        <source>Read aloud is not available here</source>
+        <translation>Voorlezen kan hier niet</translation>
+    </message>
+    <message>
+        <source>Read aloud is not available on this kiosk</source>
+        <translation>Voorlezen kan niet op deze kiosk</translation>
+    </message>
+    <message>
+        <source>Read aloud: your balance, transactions and open chores</source>
+        <translation>Lees voor: je saldo, boekingen en open klussen</translation>
+    </message>
+    <message>
         <source>Scroll left and right</source>
         <translation>Naar links en rechts schuiven</translation>
     </message>
@@ -534,6 +983,53 @@ Foto&apos;s van de passen voor de camera: %2</translation>
     </message>
 </context>
 <context>
+    <name>ReturnPage</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuleren</translation>
+    </message>
+    <message>
+        <source>Condition of the klusbox:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Damaged, needs repair</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Days overdue: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Good</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note: what is missing or broken (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Taking back…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tick what came back:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Worn</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ScanPage</name>
     <message>
         <source>Amount: %1</source>
@@ -612,6 +1108,17 @@ Foto&apos;s van de passen voor de camera: %2</translation>
     <message>
         <source>Heitje — %1</source>
         <translation>Heitje — %1</translation>
+    </message>
+</context>
+<context>
+    <name>StaffButton</name>
+    <message>
+        <source>Staff</source>
+        <translation>Beheer</translation>
+    </message>
+    <message>
+        <source>Staff: leave kiosk mode</source>
+        <translation>Beheer: kioskstand verlaten</translation>
     </message>
 </context>
 <context>

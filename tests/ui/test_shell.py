@@ -25,6 +25,7 @@ from kiosk.device import open_device
 from kiosk.ops.device import DeviceOptions
 from kiosk.ui.i18n import LANGUAGES
 from kiosk.ui.screens.counter import CounterScreen
+from kiosk.ui.screens.inspector import InspectorScreen
 from kiosk.ui.screens.resident import ResidentKioskScreen
 from kiosk.ui.screenshots import demo_serials, render_screenshots
 from kiosk.ui.shell import NoScreenPage, Shell, build_shell
@@ -97,7 +98,7 @@ def seeded_demo(data_dir: Path) -> dict[str, str]:
         ("resident-kiosk", ResidentKioskScreen),
         ("merchant-counter", CounterScreen),
         ("klusbox-desk", NoScreenPage),
-        ("inspector", NoScreenPage),
+        ("inspector", InspectorScreen),
     ],
 )
 def test_the_role_picks_the_screen_and_every_screen_has_both_bars(

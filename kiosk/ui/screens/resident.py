@@ -6,7 +6,9 @@ A scan — camera, hand scanner or keypad, all through `ScanInput` — shows the
 balance in large type, the last transactions in words, the chores open in the neighbourhood
 with a sign-up button each, the resident's own chores with where each stands and check-in /
 check-out when the chore is on now, the tools on loan with their due dates (late ones
-marked), a balance slip to print when the device has a printer, and "Klaar" / "Done".
+marked), a balance slip to print when the device has a printer, "Lees voor" / "Read aloud"
+(kiosk/ui/speech.py; with `speak_balance_after_scan` the balance is said after every scan by
+itself), and "Klaar" / "Done".
 
 The resident's page is `ResidentPage` (resident_page.py), the keypad `SerialKeypad`
 (resident_keypad.py); this module holds home, the ops calls, the idle timer and the scans.
@@ -15,14 +17,14 @@ Everything goes through `device.kiosk` (kiosk/ops/resident.py): each action is a
 success and a failure callback, so the GUI thread never waits. Every answer carries the ticket
 of the scan it belongs to; one that arrives after "Done", the idle timeout or another scan is
 dropped, so nothing personal can come back on screen. Going home deletes every row and empties
-every label: nothing personal is left in any widget.
+every label: nothing personal is left in any widget, and a speech still going is stopped.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -45,6 +47,7 @@ from kiosk.ui.i18n import Retranslating, Translations
 from kiosk.ui.scan_input import ScanInput
 from kiosk.ui.screens.resident_keypad import SerialKeypad
 from kiosk.ui.screens.resident_page import Notice, ResidentPage
+from kiosk.ui.speech import Speaker, longest_ms
 from kiosk.ui.theme import repolish
 
 __all__ = ["IDLE_MS", "ResidentKioskScreen"]
@@ -79,8 +82,12 @@ class ResidentKioskScreen(Retranslating, QWidget):
         bridge: Bridge,
         *,
         idle_ms: int = IDLE_MS,
+        speak_balance_after_scan: bool = False,
+        speaker: Speaker | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`speaker`: how it reads aloud (by default a `Speaker()`, the system's backend);
+        `speak_balance_after_scan`: say the balance right after every scan, untouched."""
         super().__init__(parent)
         if device.kiosk is None:
             raise ValueError(f"a {device.role} device has no resident kiosk")
@@ -96,11 +103,16 @@ class ResidentKioskScreen(Retranslating, QWidget):
         self._looking_up = False
         self._busy = False  # an action is being written
         self._has_picture = False
+        self.speak_balance_after_scan = speak_balance_after_scan
+        self._announce = False  # the next view shown is a new scan's: say its balance
+        self.speaker = speaker if speaker is not None else Speaker(self)
+        self._listening = QElapsedTimer()  # since the speech going on started
+        self._listen_ms = 0  # the longest that speech can take
 
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
         self.idle.setInterval(idle_ms)
-        self.idle.timeout.connect(self.go_home)
+        self.idle.timeout.connect(self._idle_out)
 
         self.pages = QStackedWidget()
         self.home = self._build_home()
@@ -112,6 +124,9 @@ class ResidentKioskScreen(Retranslating, QWidget):
         self.resident.check_in.connect(self.check_in)
         self.resident.check_out.connect(self.check_out)
         self.resident.print_slip.clicked.connect(self.print_balance_slip)
+        self.resident.read_aloud.clicked.connect(self.read_aloud)
+        self.resident.set_can_speak(self.speaker.available)
+        self.speaker.finished.connect(self._spoken)
         self.resident.done.clicked.connect(self.go_home)
         for page in (self.home, self.keypad, self.resident):
             self.pages.addWidget(page)
@@ -188,6 +203,8 @@ class ResidentKioskScreen(Retranslating, QWidget):
         self._serial = serial
         self.resident.set_notice(None)
         self._busy = False  # an action of the card before is dropped from the screen
+        self._announce = self.speak_balance_after_scan
+        self.speaker.stop()  # the card before's speech
         if self.resident.view is None:
             self._looking_up = True
             self._refusal = None
@@ -228,6 +245,8 @@ class ResidentKioskScreen(Retranslating, QWidget):
         self._refusal = None
         self._busy = False
         self._looking_up = False
+        self._announce = False
+        self.speaker.stop()
         self.resident.clear()
         self.keypad.clear()
         self.pages.setCurrentWidget(self.home)
@@ -254,6 +273,16 @@ class ResidentKioskScreen(Retranslating, QWidget):
         ).failure(lambda error: self._card_refused(ticket, error))
 
     # -- the resident's actions --------------------------------------------------------------
+
+    def read_aloud(self) -> None:
+        """The page's balance, transactions and open chores, aloud in the screen's language."""
+        self._say(self.resident.spoken_text())
+
+    def _say(self, text: str) -> None:
+        if text:
+            self.speaker.speak(text, self._translations.lang)
+            self._listening.start()
+            self._listen_ms = longest_ms(text)
 
     def sign_up(self, chore: ChoreLine) -> None:
         if self._serial is None or self._busy:
@@ -339,7 +368,14 @@ class ResidentKioskScreen(Retranslating, QWidget):
         self.pages.setCurrentWidget(self.resident)
         if not self.idle.isActive():
             self.idle.start()
+        if self._announce:  # a new scan's view, not one read again after an action
+            self._announce = False
+            self._say(self.resident.spoken_balance())
         self.resident_shown.emit()
+
+    def _spoken(self, _ok: bool) -> None:
+        if self.idle.isActive():
+            self.idle.start()  # the whole wait again after listening, as after a touch
 
     def _card_refused(self, ticket: int, error: HeitjeError) -> None:
         if ticket == self._ticket:
@@ -393,6 +429,15 @@ class ResidentKioskScreen(Retranslating, QWidget):
 
     # -- the idle timer ----------------------------------------------------------------------
 
+    def _idle_out(self) -> None:
+        """Home after the wait without a touch. A resident listening is not idle (the whole page
+        read aloud takes longer than the wait): the wait starts again, unless the speech has
+        gone on longer than its words can take."""
+        if self.speaker.is_speaking and self._listening.elapsed() < self._listen_ms:
+            self.idle.start()
+            return
+        self.go_home()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Any touch on this screen keeps a resident's page (or the keypad) open."""
         if (
@@ -407,6 +452,7 @@ class ResidentKioskScreen(Retranslating, QWidget):
     # -- texts -------------------------------------------------------------------------------
 
     def retranslate(self) -> None:
+        self.speaker.stop()  # it spoke the other language
         self.instruction.setText(self.tr("Hold your card in front of the camera"))
         if not self._has_picture:
             if self._scan.camera is None:

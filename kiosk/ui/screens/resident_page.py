@@ -3,7 +3,9 @@
 Name and neighbourhood, the balance in large type, the latest transactions in words, the
 resident's own chores (where each stands, check-in / check-out when the chore is on now), the
 chores open for sign-up, the tools on loan (a late one marked), a notice line for the outcome
-of the last action, "Saldo-overzicht printen" (only with a printer) and "Klaar".
+of the last action, "Lees voor" (the balance, the transactions and the open chores read aloud:
+`spoken_text()` takes them from the widgets, so what is said is what is shown), "Saldo-overzicht
+printen" (only with a printer) and "Klaar".
 
 The page only shows: its buttons emit what was touched and `ResidentKioskScreen` calls the ops.
 It keeps the `ResidentView` it shows, to say it again in the other language; `clear()` drops
@@ -63,6 +65,22 @@ class Section(QWidget):
                 widget.setParent(None)
         self.empty.show()
 
+    def texts(self) -> list[str]:
+        """What the section shows, a line each: its heading, then each row's words (without its
+        buttons), or the line saying it is empty."""
+        lines = [self.heading.text()]
+        for i in range(self.rows.count()):
+            item = self.rows.itemAt(i)
+            row = item.widget() if item is not None else None
+            if row is None:
+                continue
+            label = row if isinstance(row, QLabel) else row.findChild(QLabel)
+            if label is not None:
+                lines.append(label.text())
+        if self.empty.isVisibleTo(self):
+            lines.append(self.empty.text())
+        return [line for line in lines if line.strip()]
+
 
 def _line(text: str, tone: str | None = None) -> QLabel:
     label = QLabel(text)
@@ -86,6 +104,7 @@ class ResidentPage(Retranslating, QWidget):
         self.view: ResidentView | None = None
         self._notice: Notice | None = None
         self._busy = False
+        self._can_speak = True
         self.name = QLabel()
         self.name.setObjectName("resident_name")
         self.name.setProperty("text_size", "title")
@@ -114,6 +133,9 @@ class ResidentPage(Retranslating, QWidget):
         self.print_slip.setObjectName("print_slip")
         self.print_slip.setMinimumHeight(64)
         self.print_slip.setVisible(can_print)
+        self.read_aloud = QPushButton()
+        self.read_aloud.setObjectName("read_aloud")
+        self.read_aloud.setMinimumHeight(64)
         self.done = QPushButton()
         self.done.setObjectName("done")
         self.done.setProperty("kind", "primary")
@@ -139,6 +161,7 @@ class ResidentPage(Retranslating, QWidget):
         self.scroller.setWidget(content)
         self.scroller.setFrameShape(QScrollArea.Shape.NoFrame)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.read_aloud)
         bottom.addWidget(self.print_slip)
         bottom.addStretch(1)
         bottom.addWidget(self.done)
@@ -162,8 +185,31 @@ class ResidentPage(Retranslating, QWidget):
         """One action at a time: the action buttons wait for the one being written."""
         self._busy = busy
         for button in self.findChildren(QPushButton):
-            if button is not self.done:
+            if button is not self.done and button is not self.read_aloud:
                 button.setEnabled(not busy)
+        self.read_aloud.setEnabled(self._can_speak)  # reading aloud writes nothing
+
+    def set_can_speak(self, can: bool) -> None:
+        """Whether this device can read aloud; when not, the button says so (and is off)."""
+        self._can_speak = can
+        self.read_aloud.setEnabled(can)
+        self._say_read_aloud()
+
+    def spoken_balance(self) -> str:
+        """The balance as shown: its caption and the amount (and the warning when shown)."""
+        lines = [self.balance_caption.text(), self.balance.text()]
+        if self.flagged.isVisibleTo(self):
+            lines.append(self.flagged.text())
+        return "\n".join(line for line in lines if line.strip())
+
+    def spoken_text(self) -> str:
+        """What "Read aloud" says: the balance, the latest transactions and the open chores,
+        a line for each line on screen, taken from the widgets (so in the screen's language);
+        "" when no resident is shown."""
+        if self.view is None:
+            return ""
+        lines = [self.spoken_balance(), *self.history.texts(), *self.open_chores.texts()]
+        return "\n".join(lines)
 
     def clear(self) -> None:
         """Drop the view and empty every widget that showed it."""
@@ -266,8 +312,19 @@ class ResidentPage(Retranslating, QWidget):
         self.loans.heading.setText(self.tr("Tools you have borrowed"))
         self.loans.empty.setText(self.tr("You have not borrowed anything."))
         self.print_slip.setText(self.tr("Print balance slip"))
+        self._say_read_aloud()
         self.done.setText(self.tr("Done"))
         self.done.setAccessibleName(self.tr("Done, back to the start"))
         self.scroller.verticalScrollBar().setAccessibleName(self.tr("Scroll up and down"))
         self.scroller.horizontalScrollBar().setAccessibleName(self.tr("Scroll left and right"))
         self._fill()  # the rows, in the new language
+
+    def _say_read_aloud(self) -> None:
+        if self._can_speak:
+            self.read_aloud.setText(self.tr("Read aloud"))
+            self.read_aloud.setAccessibleName(
+                self.tr("Read aloud: your balance, transactions and open chores")
+            )
+        else:
+            self.read_aloud.setText(self.tr("Read aloud is not available here"))
+            self.read_aloud.setAccessibleName(self.tr("Read aloud is not available on this kiosk"))
