@@ -18,11 +18,16 @@ Prints one JSON object:
 - pay_to_paid_ms_p95: the confirm touch on CounterScreen (amount typed, card scanned, quote on
   screen) to "Paid" painted (`paid_shown`, which CounterScreen emits after repainting), the
   durable write of the payment included. Target <= 100 ms.
+- desk_return_ms_p95: at the klusbox desk, a lent box's label arriving at the camera to its
+  return page painted (DeskScreen's `page_shown` for the return page plus a synchronous
+  repaint): the same camera, three photographed frames of the demo's printed label of
+  "Veegbox Grasbroek" (lent before the run) per scan, --returns scans, home again after each.
+  A label none of whose frames is read is `labels_missed`. Target <= 150 ms.
 - durable_commit_ms_p50/p95: one bare durable SQLite commit (`BEGIN IMMEDIATE; INSERT;
   COMMIT`, WAL, synchronous=FULL, bench.ledger.Baseline) on the same disk, right before each
   payment: the baseline of the same run.
 
-Both devices are unenrolled demo devices (kiosk/demo.py's data), so nothing waits on a server.
+The three devices are unenrolled demo devices (kiosk/demo.py's data), so nothing waits on a server.
 """
 
 from __future__ import annotations
@@ -157,10 +162,13 @@ class BenchCamera(FrameSource):
                 self._deliver(self.empty)
 
 
-def write_card_frames(data_dir: Path, scans: int, out: Path) -> None:
-    """For each scan, CARD_FRAMES photographed frames of one of the demo's cards, round the
-    residents, as JPEG files in `out` (SCAN-FRAME.jpg), with names.json (the holder of each
-    scan's card, to check what the screen shows) and empty.jpg (the counter top)."""
+def write_card_frames(
+    data_dir: Path, scans: int, out: Path, *, kind: str = "resident", where: str | None = None
+) -> None:
+    """For each scan, CARD_FRAMES photographed frames of one of the demo's cards of `kind`
+    (of the neighbourhood `where`, if given), round the holders, as JPEG files in `out`
+    (SCAN-FRAME.jpg), with names.json (the holder of each scan's card, a klusbox's name for a
+    label, to check what the screen shows) and empty.jpg (the counter top)."""
     from sqlalchemy.orm import Session
 
     from kiosk.core.cards import Card, CardKind
@@ -172,7 +180,11 @@ def write_card_frames(data_dir: Path, scans: int, out: Path) -> None:
     engine = open_data_dir_engine(data_dir)
     try:
         with Session(engine) as session:
-            rows = [r for r in cards_to_print(session, None) if r.kind == "resident"]
+            rows = [
+                r
+                for r in cards_to_print(session, None)
+                if r.kind == kind and (where is None or r.neighbourhood == where)
+            ]
     finally:
         engine.dispose()
     items = [
@@ -395,7 +407,115 @@ def bench_counter(data_dir: Path, pays: int) -> dict[str, object]:
     }
 
 
-def screens(kiosk_dir: Path, counter_dir: Path, frames_dir: Path, pays: int) -> dict[str, object]:
+DESK_HOOD, DESK_HOOD_NAME = "grasbroek", "Grasbroek"  # the demo desk's centre and its box
+
+
+def bench_desk(data_dir: Path, frames_dir: Path) -> dict[str, object]:
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy.orm import Session
+
+    from kiosk.db.card_queries import cards_to_print
+    from kiosk.ops.device import DeviceOptions, build_device
+    from kiosk.ui.bridge import Bridge, GuiCaller
+    from kiosk.ui.i18n import Translations
+    from kiosk.ui.scan_input import ScanInput
+    from kiosk.ui.screens.desk import DeskScreen, Page
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    names: list[str] = json.loads((frames_dir / "names.json").read_text())
+    scans = len(names)
+    camera = BenchCamera(read_frame(frames_dir / "empty.jpg"))
+    caller = GuiCaller()
+    device = build_device(
+        data_dir,
+        caller,
+        DeviceOptions(demo_role="klusbox-desk", demo_neighbourhood=DESK_HOOD, camera=camera),
+    )
+    ops = device.desk
+    assert ops is not None
+    with Session(device.handle.engine) as session:
+        cards = cards_to_print(session, None)
+    labels = [r.serial for r in cards if r.kind == "klusbox" and r.neighbourhood == DESK_HOOD_NAME]
+    residents = [
+        r.serial for r in cards if r.kind == "resident" and r.neighbourhood == DESK_HOOD_NAME
+    ]
+    for label in labels:  # lend each box of the centre, so its label opens its return page
+        if ops.show_box_now(label).status != "available":
+            continue
+        for serial in residents:
+            try:
+                plan = ops.prepare_loan_now(serial, label)
+                ops.lend_now(serial, label, handed_out=plan.ticked, due_at=plan.due_at)
+                break
+            except HeitjeError:
+                continue
+    translations = Translations(app, "nl")
+    bridge = Bridge(device.hub)
+    scan = ScanInput(device)
+    screen = DeskScreen(device, scan, translations, bridge)
+    screen.resize(1280, 800)
+    screen.show()
+    latencies: list[float] = []
+    shown: list[float] = []
+    missed = 0
+    wrong = 0
+
+    def on_page(page: object) -> None:
+        if page is Page.RETURN:
+            screen.repaint()  # the return page is on the screen, not only in the widgets
+            shown.append(time.perf_counter())
+
+    screen.page_shown.connect(on_page)
+    refused: list[str] = []
+    scan.refused.connect(lambda error: refused.append(error.code))
+    try:
+        scan.start()
+        screen.set_active(True)
+        spin_until(lambda: camera.state == SourceState.RUNNING, WAIT_S)
+        for i in range(scans):
+            shown.clear()
+            camera.show([read_frame(frames_dir / f"{i:04d}-{j}.jpg") for j in range(CARD_FRAMES)])
+            if spin_until(lambda: bool(shown), WAIT_S):
+                latencies.append((shown[0] - camera.shown_at.get(timeout=WAIT_S)) * 1000.0)
+                if screen.return_page.title.text() != names[i]:
+                    wrong += 1
+            else:
+                camera.shown_at.get(timeout=WAIT_S)
+                missed += 1
+                if missed == i + 1 >= 10:
+                    raise RuntimeError(f"the first {missed} labels were all missed: {refused}")
+            # The label is taken away before the volunteer goes home: home forgets the scans,
+            # and the label's last frames would open its return page again.
+            spin_until(lambda: False, GAP_S)
+            screen.go_home()
+    finally:
+        screen.set_active(False)
+        scan.stop()
+        bridge.close()
+        device.close()
+        screen.close()
+        screen.deleteLater()
+        translations.uninstall()
+    return {
+        "desk_returns": scans,
+        "labels_missed": missed,
+        "labels_wrong": wrong,
+        "desk_scans_refused": {code: refused.count(code) for code in sorted(set(refused))},
+        "desk_return_ms_p50": percentile(latencies, 50),
+        "desk_return_ms_p95": percentile(latencies, 95),
+        "desk_return_ms_max": round(max(latencies), 2) if latencies else None,
+    }
+
+
+def screens(
+    kiosk_dir: Path,
+    counter_dir: Path,
+    frames_dir: Path,
+    pays: int,
+    desk_dir: Path,
+    desk_frames_dir: Path,
+) -> dict[str, object]:
     """The screens' part, in a process of its own (its memory is the app's, not the bench's)."""
     from PySide6.QtWidgets import QApplication
 
@@ -407,8 +527,15 @@ def screens(kiosk_dir: Path, counter_dir: Path, frames_dir: Path, pays: int) -> 
     rss_start = rss_mb()
     kiosk = bench_kiosk(kiosk_dir, frames_dir)
     counter = bench_counter(counter_dir, pays)
+    desk = bench_desk(desk_dir, desk_frames_dir)
     threads = sorted(t.name for t in threading.enumerate() if t is not threading.main_thread())
-    return {"rss_mb_before_scans": rss_start, **kiosk, **counter, "threads_left": threads}
+    return {
+        "rss_mb_before_scans": rss_start,
+        **kiosk,
+        **counter,
+        **desk,
+        "threads_left": threads,
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -416,15 +543,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--starts", type=int, default=5, help="cold starts timed (median)")
     parser.add_argument("--scans", type=int, default=100)
     parser.add_argument("--pays", type=int, default=100)
-    parser.add_argument("--screens", nargs=3, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--returns", type=int, default=100, help="labels scanned at the desk")
+    parser.add_argument("--screens", nargs=5, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     import logging
 
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
-    if args.screens:  # the child: KIOSK_DIR COUNTER_DIR FRAMES_DIR
-        kiosk_dir, counter_dir, frames_dir = args.screens
-        print(json.dumps(screens(kiosk_dir, counter_dir, frames_dir, args.pays)))
+    if args.screens:  # the child: KIOSK_DIR COUNTER_DIR FRAMES_DIR DESK_DIR DESK_FRAMES_DIR
+        kiosk_dir, counter_dir, frames_dir, desk_dir, desk_frames = args.screens
+        print(
+            json.dumps(
+                screens(kiosk_dir, counter_dir, frames_dir, args.pays, desk_dir, desk_frames)
+            )
+        )
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
         root = Path(tmp)
@@ -432,6 +564,10 @@ def main(argv: list[str]) -> int:
         kiosk_dir = seeded_device_dir(root / "kiosk")
         counter_dir = seeded_device_dir(root / "counter")
         write_card_frames(kiosk_dir, args.scans, root / "frames")
+        desk_dir = seeded_device_dir(root / "desk")
+        write_card_frames(
+            desk_dir, args.returns, root / "desk-frames", kind="klusbox", where=DESK_HOOD_NAME
+        )
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
         child = subprocess.run(
@@ -446,6 +582,8 @@ def main(argv: list[str]) -> int:
                 str(kiosk_dir),
                 str(counter_dir),
                 str(root / "frames"),
+                str(desk_dir),
+                str(root / "desk-frames"),
             ],
             cwd=ROOT,
             env=env,
@@ -464,6 +602,7 @@ def main(argv: list[str]) -> int:
             "rss_mb": 250,
             "scan_to_screen_ms_p95": 100,
             "pay_to_paid_ms_p95": 100,
+            "desk_return_ms_p95": 150,
         },
         "cpu_load_1m": round(os.getloadavg()[0], 2),
     }

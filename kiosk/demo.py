@@ -10,11 +10,20 @@ from pathlib import Path
 from kiosk.core import accounts as acc
 from kiosk.core.cards import CardKind, issue_card, new_serial
 from kiosk.core.crypto import load_or_create_key
+from kiosk.db import pin_queries as pq
 from kiosk.db import registry as reg
 from kiosk.db.ledger_store import LedgerStore
+from kiosk.ops.pins import hash_pin
 
 MUNICIPALITY_DEMO_KEY = "municipality-demo.key"
 DAY_MS = 86_400_000
+# (id, name, role): the people with a staff card, each with the demo's staff PIN
+STAFF = [
+    ("staff-insp-1", "Inspecteur Stadsbeheer M. Coumans", "inspector"),
+    ("staff-desk-1", "Baliemedewerker P. Kessels", "desk"),
+    ("staff-kiosk-1", "Kioskbeheerder R. Hermans", "kiosk-staff"),
+]
+DEMO_STAFF_PIN = "1234"  # printed in the picker and the README: a demo, not a secret
 
 NEIGHBOURHOODS = {
     "grasbroek": "Grasbroek",
@@ -80,8 +89,8 @@ def seed_demo(store: LedgerStore, data_dir: Path) -> None:
         reg.ensure_municipality_accounts(conn)
         for nid, name in NEIGHBOURHOODS.items():
             reg.add_neighbourhood(conn, nid, name)
-        reg.add_staff(conn, "staff-insp-1", "Inspecteur Stadsbeheer M. Coumans", "inspector")
-        reg.add_staff(conn, "staff-desk-1", "Baliemedewerker P. Kessels", "desk")
+        for sid, name, role in STAFF:
+            reg.add_staff(conn, sid, name, role)
         for rid, name, nid in RESIDENTS:
             reg.add_resident(conn, rid, name, nid, created_at=now - 60 * DAY_MS)
             card = issue_card(
@@ -96,17 +105,20 @@ def seed_demo(store: LedgerStore, data_dir: Path) -> None:
                 municipality, CardKind.KLUSBOX, new_serial(CardKind.KLUSBOX, rng), today
             )
             reg.add_card(conn, label.serial, str(label.kind), label.payload, today, klusbox_id=kid)
-        staff_card = issue_card(
-            municipality, CardKind.STAFF, new_serial(CardKind.STAFF, rng), today
-        )
-        reg.add_card(
-            conn,
-            staff_card.serial,
-            str(staff_card.kind),
-            staff_card.payload,
-            today,
-            staff_id="staff-insp-1",
-        )
+        pin_hash = hash_pin(DEMO_STAFF_PIN)  # once: slow on purpose
+        for sid, _name, _role in STAFF:  # the inspector's first: its serial is the old one
+            staff_card = issue_card(
+                municipality, CardKind.STAFF, new_serial(CardKind.STAFF, rng), today
+            )
+            reg.add_card(
+                conn,
+                staff_card.serial,
+                str(staff_card.kind),
+                staff_card.payload,
+                today,
+                staff_id=sid,
+            )
+            pq.store_pin_hash(conn, staff_card.serial, pin_hash, now)
         for cid, title, nid, reward, capacity, kind in CHORES:
             reg.add_chore(
                 conn,
@@ -153,3 +165,46 @@ def seed_demo(store: LedgerStore, data_dir: Path) -> None:
         reason="Welkomstbonus bij de start",
         staff_id="staff-desk-1",
     )
+
+
+# -- work in progress, for the inspector's and the desk's pictures (kiosk/ui/screenshots.py) --
+
+DONE_FOR_INSPECTOR = (("klus-004", "res-002"), ("klus-001", "res-003"))  # not Annie's
+OVERDUE_BOX = "kb-veeg-1"
+OVERDUE_RESIDENT = "Annie Hendriks"
+SECOND_BOX = "kb-veeg-2"
+SECOND_BOX_LABEL = new_serial(CardKind.KLUSBOX, random.Random(2029))
+
+
+def add_demo_work(data_dir: Path) -> None:
+    """On a seeded demo ledger: two claims done and waiting for the inspector (Jo's, Mia's);
+    a second Grasbroek box; the first lent to Annie ten days ago and due three days ago, by a
+    desk whose clock then said so (the loan is a signed entry like any other)."""
+    from kiosk.core.clock import FixedClock
+    from kiosk.device import open_device
+
+    handle = open_device(data_dir)
+    try:
+        store = handle.store
+        now = store.clock.now_ms()
+        for chore, resident in DONE_FOR_INSPECTOR:
+            claim = store.sign_up(chore, resident)
+            store.check_in(claim)
+            store.check_out(claim)
+        municipality = load_or_create_key(data_dir / MUNICIPALITY_DEMO_KEY)
+        today = dt.date.today()
+        label = issue_card(municipality, CardKind.KLUSBOX, SECOND_BOX_LABEL, today)
+        with store.transaction() as conn:
+            reg.add_klusbox(
+                conn, SECOND_BOX, "sweeping", "Veegbox Grasbroek 2", "grasbroek",
+                [("bezem", 2), ("blik", 1)],
+            )  # fmt: skip
+            reg.add_card(conn, label.serial, "klusbox", label.payload, today, klusbox_id=SECOND_BOX)
+    finally:
+        handle.close()
+    then = open_device(data_dir, FixedClock(now - 10 * DAY_MS))
+    try:
+        annie = next(rid for rid, name, _nid in RESIDENTS if name == OVERDUE_RESIDENT)
+        then.store.lend(OVERDUE_BOX, annie, due_at=now - 3 * DAY_MS, handed_out=[0, 1, 2])
+    finally:
+        then.close()

@@ -157,13 +157,7 @@ SIGN_UPS = [
     ("res-002", "klus-004", "done"),
     ("res-009", "klus-003", "done"),
 ]
-# (id, name, role): the people with a staff card; every demo staff PIN is DEMO_STAFF_PIN
-STAFF = [
-    ("staff-insp-1", "Inspecteur Stadsbeheer M. Coumans", "inspector"),
-    ("staff-desk-1", "Baliemedewerker P. Kessels", "desk"),
-    ("staff-kiosk-1", "Kioskbeheerder R. Hermans", "kiosk-staff"),
-]
-DEMO_STAFF_PIN = "1234"  # printed in the picker and the README: a demo, not a secret
+STAFF, DEMO_STAFF_PIN = demo.STAFF, demo.DEMO_STAFF_PIN  # the same people as the local demo
 
 
 def resident_serials() -> dict[str, str]:

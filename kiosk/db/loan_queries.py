@@ -50,11 +50,14 @@ def box(conn: Connection, box_id: str) -> Box | None:
     if row is None:
         return None
     parts = conn.execute(
-        select(COMPONENTS.c.name).where(COMPONENTS.c.klusbox_id == box_id).order_by(COMPONENTS.c.id)
-    ).scalars()
-    return Box(
-        row.id, row.name, row.kind, row.neighbourhood_id, tuple(parts), bool(row.maintenance)
+        select(COMPONENTS.c.name, COMPONENTS.c.count)
+        .where(COMPONENTS.c.klusbox_id == box_id)
+        .order_by(COMPONENTS.c.id)
     )
+    # one line each, as the desk ticks them: the server's lines carry their count in the
+    # text ("2 bezems", count 1); a box registered here has it apart ("bezem", 2)
+    lines = tuple(name if count == 1 else f"{count} {name}" for name, count in parts)
+    return Box(row.id, row.name, row.kind, row.neighbourhood_id, lines, bool(row.maintenance))
 
 
 def replace_components(conn: Connection, box_id: str, lines: Sequence[str]) -> None:

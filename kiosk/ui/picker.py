@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.core import roles
 from kiosk.core.errors import Lang
+from kiosk.demo import DEMO_STAFF_PIN
 from kiosk.ui.i18n import LanguageButton, Retranslating, Translations
 from kiosk.ui.theme import ContrastButton, Themes
 
@@ -166,9 +167,13 @@ class DemoPicker(Retranslating, QWidget):
         for i, name in enumerate(names):
             self.camera.setItemText(i, name)
         self.files.setText(
-            self.tr("Printable cards (PDF): %1\nCard photos for the camera: %2")
+            self.tr(
+                "Printable cards (PDF): %1\nCard photos for the camera: %2\n"
+                "Every staff card's PIN in the demo: %3"
+            )
             .replace("%1", str(self.system.cards_pdf))
             .replace("%2", str(self.system.photos_dir))
+            .replace("%3", DEMO_STAFF_PIN)
         )
         self.quit_button.setText(self.tr("Stop the demo"))
         self.refresh()

@@ -16,6 +16,13 @@ The pages:
 |---|---|
 | resident-kiosk | home, keypad, resident |
 | merchant-counter | amount, scan, confirm, pin, paid, refused, day, refund, summary |
+| klusbox-desk | home, resident, lend, override, return |
+| inspector | locked, pin, claims, reject, decided, refused |
+
+The demo's work in progress (kiosk/demo.py `add_demo_work`) gives the inspector two claims
+done in Grasbroek, decided through its screen with the demo's staff card and PIN, and the desk
+a second Grasbroek box and the first lent to Annie ten days ago, due three days ago: the home
+page lists it overdue, Annie's new loan needs a staff card, and its label opens the return.
 """
 
 from __future__ import annotations
@@ -35,7 +42,17 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from kiosk.core.cards import CardKind, new_serial
 from kiosk.core.errors import HeitjeError, Lang
-from kiosk.demo import RESIDENTS, seed_demo
+from kiosk.demo import (
+    DEMO_STAFF_PIN,
+    KLUSBOXES,
+    OVERDUE_BOX,
+    OVERDUE_RESIDENT,
+    RESIDENTS,
+    SECOND_BOX_LABEL,
+    STAFF,
+    add_demo_work,
+    seed_demo,
+)
 from kiosk.device import open_device
 from kiosk.ops.context import OpsConfig
 from kiosk.ops.device import DeviceOptions
@@ -44,12 +61,26 @@ from kiosk.ui.shell import Shell, build_shell
 from kiosk.ui.sounds import SoundPlayer
 from kiosk.ui.theme import NORMAL, Theme, Themes
 
-__all__ = ["COUNTER_PAGES", "KIOSK_PAGES", "ROLES", "Run", "demo_serials", "render_screenshots"]
+__all__ = [
+    "COUNTER_PAGES",
+    "DESK_PAGES",
+    "INSPECTOR_PAGES",
+    "KIOSK_PAGES",
+    "ROLES",
+    "Run",
+    "demo_serials",
+    "demo_staff_serials",
+    "render_screenshots",
+]
 
 KIOSK: Final = "resident-kiosk"
 COUNTER: Final = "merchant-counter"
-ROLES: Final = (KIOSK, COUNTER)
+DESK: Final = "klusbox-desk"
+INSPECTOR: Final = "inspector"
+ROLES: Final = (KIOSK, COUNTER, DESK, INSPECTOR)
+DESK_PAGES: Final = ("home", "resident", "lend", "override", "return")
 KIOSK_PAGES: Final = ("home", "keypad", "resident")
+INSPECTOR_PAGES: Final = ("locked", "pin", "claims", "reject", "decided", "refused")
 COUNTER_PAGES: Final = (
     "amount",
     "scan",
@@ -87,6 +118,25 @@ def demo_serials() -> dict[str, str]:
     the order of RESIDENTS), by name."""
     rng = random.Random(2026)
     return {name: new_serial(CardKind.RESIDENT, rng) for _rid, name, _nid in RESIDENTS}
+
+
+def demo_label_serials() -> dict[str, str]:
+    """The label serial of each demo klusbox, by box id (drawn after the residents' cards)."""
+    rng = random.Random(2026)
+    for _ in RESIDENTS:
+        new_serial(CardKind.RESIDENT, rng)
+    return {kid: new_serial(CardKind.KLUSBOX, rng) for kid, *_rest in KLUSBOXES}
+
+
+def demo_staff_serials() -> dict[str, str]:
+    """The staff card serial of each demo staff member, by staff id: kiosk/demo.py draws them
+    from Random(2026) after the residents' cards and the klusbox labels."""
+    rng = random.Random(2026)
+    for _ in RESIDENTS:
+        new_serial(CardKind.RESIDENT, rng)
+    for _ in KLUSBOXES:
+        new_serial(CardKind.KLUSBOX, rng)
+    return {sid: new_serial(CardKind.STAFF, rng) for sid, _name, _role in STAFF}
 
 
 def render_screenshots(
@@ -151,7 +201,7 @@ def _render_role(
     options = DeviceOptions(
         demo_role=role,
         demo_merchant=DEMO_MERCHANT if role == COUNTER else None,
-        demo_neighbourhood=DEMO_NEIGHBOURHOOD if role == KIOSK else None,
+        demo_neighbourhood=DEMO_NEIGHBOURHOOD if role in (KIOSK, DESK, INSPECTOR) else None,
         printer=f"pdf:{data_dir / 'receipts'}",
         config=OpsConfig(pin_threshold=PIN_THRESHOLD),
     )
@@ -166,7 +216,13 @@ def _render_role(
         shell.resize(*SIZE)
         shell.show()
         _wait(lambda: shell.is_ready, "the first paint")
-        walk = _KioskWalk(shell) if role == KIOSK else _CounterWalk(shell)
+        walks: dict[str, type[_Walk]] = {
+            KIOSK: _KioskWalk,
+            COUNTER: _CounterWalk,
+            DESK: _DeskWalk,
+            INSPECTOR: _InspectorWalk,
+        }
+        walk = walks[role](shell)
         for page, reach in walk.steps():
             name = f"{role}-{page}-{lang}"
             try:
@@ -343,6 +399,96 @@ class _CounterWalk(_Walk):
             raise Missed(f"the PIN was not set: {outcome[0].en}")
 
 
+class _DeskWalk(_Walk):
+    def steps(self) -> list[tuple[str, Callable[[], None]]]:
+        return [
+            ("home", self.home),
+            ("resident", self.resident),
+            ("lend", self.lend),
+            ("override", self.override),
+            ("return", self.take_back),
+        ]
+
+    def scan(self, serial: str) -> None:
+        on_card = getattr(self.screen, "on_card", None)
+        if not callable(on_card):
+            raise Missed("the screen has no on_card()")
+        on_card(serial)
+
+    def home(self) -> None:
+        self.shown("desk_page_home")
+        _wait(lambda: self._overdue_listed(), "the overdue list")
+
+    def _overdue_listed(self) -> bool:
+        return any(w.objectName().startswith("overdue_") for w in self.screen.findChildren(QWidget))
+
+    def resident(self) -> None:
+        self.card(OVERDUE_RESIDENT)
+        self.shown("desk_page_resident")
+
+    def lend(self) -> None:
+        self.scan(SECOND_BOX_LABEL)
+        self.shown("desk_page_lend")
+        self.find("lend_override")
+
+    def override(self) -> None:
+        self.click("lend_override")
+        self.shown("desk_page_override")
+
+    def take_back(self) -> None:
+        self.click("override_cancel")
+        self.shown("desk_page_lend")
+        self.click("lend_cancel")
+        self.shown("desk_page_resident")
+        self.click("desk_resident_done")
+        self.shown("desk_page_home")
+        self.scan(demo_label_serials()[OVERDUE_BOX])
+        self.shown("desk_page_return")
+
+
+class _InspectorWalk(_Walk):
+    def steps(self) -> list[tuple[str, Callable[[], None]]]:
+        return [
+            ("locked", lambda: self.shown("inspector_page_locked")),
+            ("pin", self.pin),
+            ("claims", self.claims),
+            ("reject", self.reject),
+            ("decided", self.decided),
+            ("refused", self.refused),
+        ]
+
+    def pin(self) -> None:
+        on_card = getattr(self.screen, "on_card", None)
+        if not callable(on_card):
+            raise Missed("the screen has no on_card()")
+        on_card(demo_staff_serials()["staff-insp-1"])
+        self.shown("inspector_page_pin")
+        for digit in DEMO_STAFF_PIN[:-1]:  # the dots of all but the last digit show
+            self.click(f"pin_key_{digit}")
+
+    def claims(self) -> None:
+        self.click(f"pin_key_{DEMO_STAFF_PIN[-1]}")
+        self.click("inspector_pin_go")
+        self.shown("inspector_page_claims")
+        _wait(lambda: self.screen.findChildren(QWidget, "inspector_claim"), "a claim")
+
+    def reject(self) -> None:
+        self.click("inspector_reject")
+        self.shown("inspector_page_reject")
+        self.click("inspector_reason_not_done_well")
+
+    def decided(self) -> None:
+        self.click("inspector_reject_go")
+        self.shown("inspector_page_claims")
+        self.click("inspector_to_decided")
+        self.shown("inspector_page_decided")
+        _wait(lambda: self.screen.findChildren(QWidget, "inspector_decided_what"), "a decision")
+
+    def refused(self) -> None:
+        self.click("inspector_to_refused")
+        self.shown("inspector_page_refused")
+
+
 # -- helpers -----------------------------------------------------------------------------------
 
 
@@ -352,6 +498,7 @@ def _seed(data_dir: Path) -> None:
         seed_demo(handle.store, data_dir)
     finally:
         handle.close()
+    add_demo_work(data_dir)
 
 
 def _app() -> QApplication:

@@ -96,7 +96,8 @@ def role_screen(
     bridge: Bridge,
     settings: ScreenSettings,
 ) -> QWidget | None:
-    """The screen of the device's role (kiosk/ui/screens), or None when it has none."""
+    """The screen of the device's role (kiosk/ui/screens), or None when the device cannot do
+    its role's work (a counter whose certificate names no shop)."""
     if device.kiosk is not None:
         from kiosk.ui.screens.resident import ResidentKioskScreen
 
@@ -112,6 +113,10 @@ def role_screen(
         from kiosk.ui.screens.counter import CounterScreen
 
         return CounterScreen(device, scan, translations, bridge)
+    if device.desk is not None:
+        from kiosk.ui.screens.desk import DeskScreen
+
+        return DeskScreen(device, scan, translations, bridge)
     if device.inspector is not None:
         from kiosk.ui.screens.inspector import InspectorScreen
 
@@ -121,7 +126,8 @@ def role_screen(
 
 
 class NoScreenPage(Retranslating, QWidget):
-    """A device whose role has no screen yet (a klusbox desk, an inspector): say so plainly."""
+    """A device that cannot do its role's work (a counter enrolled before certificates named
+    its shop): say so plainly, and what to do."""
 
     def __init__(
         self, role: str, translations: Translations, parent: QWidget | None = None
@@ -154,9 +160,9 @@ class NoScreenPage(Retranslating, QWidget):
         self.title.setText(self.tr("This device is a %1.").replace("%1", role))
         self.body.setText(
             self.tr(
-                "The screens for this role are not built yet. Scanning a card here does "
-                "nothing. Ask the municipality to set this device up as a resident kiosk or "
-                "a shop counter."
+                "It cannot do that work as it was set up: its enrolment does not say where it "
+                "belongs. Scanning a card here does nothing. Ask the municipality to enrol "
+                "this device again."
             )
         )
 

@@ -222,9 +222,11 @@
     </message>
     <message>
         <source>Printable cards (PDF): %1
-Card photos for the camera: %2</source>
-        <translation>Passen om te printen (PDF): %1
-Foto&apos;s van de passen voor de camera: %2</translation>
+Card photos for the camera: %2
+Every staff card&apos;s PIN in the demo: %3</source>
+        <translation>Kaarten om te printen (PDF): %1
+Foto&apos;s van de kaarten voor de camera: %2
+De pincode van elke personeelspas in de demo: %3</translation>
     </message>
     <message>
         <source>Resident kiosk</source>
@@ -251,125 +253,125 @@ Foto&apos;s van de passen voor de camera: %2</translation>
     <name>DeskHomePage</name>
     <message>
         <source>Card or label number</source>
-        <translation type="unfinished"></translation>
+        <translation>Pas- of labelnummer</translation>
     </message>
     <message>
         <source>In maintenance</source>
-        <translation type="unfinished"></translation>
+        <translation>In onderhoud</translation>
     </message>
     <message>
         <source>Klusbox desk</source>
-        <translation type="unfinished">Klusboxbalie</translation>
+        <translation>Klusboxbalie</translation>
     </message>
     <message>
         <source>Look up</source>
-        <translation type="unfinished"></translation>
+        <translation>Opzoeken</translation>
     </message>
     <message>
         <source>No klusbox is in maintenance.</source>
-        <translation type="unfinished"></translation>
+        <translation>Er is geen klusbox in onderhoud.</translation>
     </message>
     <message>
         <source>No klusbox is overdue.</source>
-        <translation type="unfinished"></translation>
+        <translation>Er is geen klusbox te laat.</translation>
     </message>
     <message>
         <source>Or type the card number</source>
-        <translation type="unfinished"></translation>
+        <translation>Of typ het pasnummer</translation>
     </message>
     <message>
         <source>Overdue klusboxes</source>
-        <translation type="unfinished"></translation>
+        <translation>Klusboxen die te laat zijn</translation>
     </message>
     <message>
         <source>Scan a resident&apos;s card or a klusbox label</source>
-        <translation type="unfinished"></translation>
+        <translation>Scan de pas van een bewoner of het label van een klusbox</translation>
     </message>
     <message>
         <source>Scroll left and right</source>
-        <translation type="unfinished">Naar links en rechts schuiven</translation>
+        <translation>Naar links en rechts schuiven</translation>
     </message>
     <message>
         <source>Scroll up and down</source>
-        <translation type="unfinished">Naar boven en beneden schuiven</translation>
+        <translation>Naar boven en beneden schuiven</translation>
     </message>
 </context>
 <context>
     <name>DeskResidentPage</name>
     <message>
         <source>Check in</source>
-        <translation type="unfinished">Inchecken</translation>
+        <translation>Inchecken</translation>
     </message>
     <message>
         <source>Check in for %1</source>
-        <translation type="unfinished">Inchecken voor %1</translation>
+        <translation>Inchecken voor %1</translation>
     </message>
     <message>
         <source>Chores</source>
-        <translation type="unfinished"></translation>
+        <translation>Klussen</translation>
     </message>
     <message>
         <source>Done</source>
-        <translation type="unfinished">Klaar</translation>
+        <translation>Klaar</translation>
     </message>
     <message>
         <source>Done, back to the start</source>
-        <translation type="unfinished">Klaar, terug naar het begin</translation>
+        <translation>Klaar, terug naar het begin</translation>
     </message>
     <message>
         <source>Klusboxes on loan</source>
-        <translation type="unfinished"></translation>
+        <translation>Geleende klusboxen</translation>
     </message>
     <message>
         <source>No chores.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geen klussen.</translation>
     </message>
     <message>
         <source>No klusbox on loan.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geen klusbox geleend.</translation>
     </message>
     <message>
         <source>Scan the klusbox label to lend it or take it back.</source>
-        <translation type="unfinished"></translation>
+        <translation>Scan het label van de klusbox om hem uit te lenen of terug te nemen.</translation>
     </message>
     <message>
         <source>Scroll left and right</source>
-        <translation type="unfinished">Naar links en rechts schuiven</translation>
+        <translation>Naar links en rechts schuiven</translation>
     </message>
     <message>
         <source>Scroll up and down</source>
-        <translation type="unfinished">Naar boven en beneden schuiven</translation>
+        <translation>Naar boven en beneden schuiven</translation>
     </message>
     <message>
         <source>This resident has a klusbox that is overdue. A new loan needs a staff card.</source>
-        <translation type="unfinished"></translation>
+        <translation>Deze bewoner heeft een klusbox die te laat is. Opnieuw lenen kan alleen met een personeelspas.</translation>
     </message>
 </context>
 <context>
     <name>DeskScreen</name>
     <message>
         <source>%1 is available. Scan the card of the resident who borrows it.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 is beschikbaar. Scan de pas van de bewoner die hem leent.</translation>
     </message>
     <message>
         <source>%1 is checked in for: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 is ingecheckt voor: %2</translation>
     </message>
     <message>
         <source>%1 is in maintenance and cannot be lent.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 is in onderhoud en kan niet worden uitgeleend.</translation>
     </message>
     <message>
         <source>A staff card is only needed to lend to a resident with an overdue klusbox.</source>
-        <translation type="unfinished"></translation>
+        <translation>Een personeelspas is alleen nodig om uit te lenen aan een bewoner met een klusbox die te laat is.</translation>
     </message>
     <message>
         <source>Allowed by %1 with a staff card.</source>
-        <translation type="unfinished"></translation>
+        <translation>Toegestaan door %1 met een personeelspas.</translation>
     </message>
     <message>
         <source>The resident is checked in for the chore.</source>
-        <translation type="unfinished"></translation>
+        <translation>De bewoner is ingecheckt voor de klus.</translation>
     </message>
 </context>
 <context>
@@ -460,6 +462,10 @@ Foto&apos;s van de passen voor de camera: %2</translation>
         <source>No chores are waiting for inspection.</source>
         <translation>Er wachten geen klussen op keuring.</translation>
     </message>
+    <message>
+        <source>Scroll up and down</source>
+        <translation>Naar boven en beneden schuiven</translation>
+    </message>
 </context>
 <context>
     <name>InspectorDecidedPage</name>
@@ -474,6 +480,10 @@ Foto&apos;s van de passen voor de camera: %2</translation>
     <message>
         <source>Nothing decided yet today.</source>
         <translation>Vandaag is er nog niets beslist.</translation>
+    </message>
+    <message>
+        <source>Scroll up and down</source>
+        <translation>Naar boven en beneden schuiven</translation>
     </message>
 </context>
 <context>
@@ -540,6 +550,10 @@ Foto&apos;s van de passen voor de camera: %2</translation>
         <translation>Geweigerd door de server</translation>
     </message>
     <message>
+        <source>Scroll up and down</source>
+        <translation>Naar boven en beneden schuiven</translation>
+    </message>
+    <message>
         <source>The server has refused nothing of this device.</source>
         <translation>De server heeft niets van dit apparaat geweigerd.</translation>
     </message>
@@ -557,6 +571,10 @@ Foto&apos;s van de passen voor de camera: %2</translation>
     <message>
         <source>Reject</source>
         <translation>Afkeuren</translation>
+    </message>
+    <message>
+        <source>Scroll up and down</source>
+        <translation>Naar boven en beneden schuiven</translation>
     </message>
     <message>
         <source>The reason (at most %1 characters):</source>
@@ -617,51 +635,51 @@ Foto&apos;s van de passen voor de camera: %2</translation>
     <name>LendPage</name>
     <message>
         <source>%1 still has an overdue klusbox: %2. Lending needs a staff card.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 heeft nog een klusbox die te laat is: %2. Uitlenen kan alleen met een personeelspas.</translation>
     </message>
     <message>
         <source>Also check in for: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Ook inchecken voor: %1</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation>Annuleren</translation>
+        <translation>Stoppen</translation>
     </message>
     <message>
         <source>Due back on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Terug op %1</translation>
     </message>
     <message>
         <source>For %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Voor %1</translation>
     </message>
     <message>
         <source>Lend</source>
-        <translation type="unfinished"></translation>
+        <translation>Uitlenen</translation>
     </message>
     <message>
         <source>Lend anyway with a staff card</source>
-        <translation type="unfinished"></translation>
+        <translation>Toch uitlenen met een personeelspas</translation>
     </message>
     <message>
         <source>Lending…</source>
-        <translation type="unfinished"></translation>
+        <translation>Bezig met uitlenen…</translation>
     </message>
     <message>
         <source>One day earlier</source>
-        <translation type="unfinished"></translation>
+        <translation>Een dag eerder</translation>
     </message>
     <message>
         <source>One day later</source>
-        <translation type="unfinished"></translation>
+        <translation>Een dag later</translation>
     </message>
     <message>
         <source>Staff card</source>
-        <translation type="unfinished"></translation>
+        <translation>Personeelspas</translation>
     </message>
     <message>
         <source>Tick what you hand out:</source>
-        <translation type="unfinished"></translation>
+        <translation>Vink aan wat u meegeeft:</translation>
     </message>
 </context>
 <context>
@@ -690,8 +708,8 @@ Foto&apos;s van de passen voor de camera: %2</translation>
 <context>
     <name>NoScreenPage</name>
     <message>
-        <source>The screens for this role are not built yet. Scanning a card here does nothing. Ask the municipality to set this device up as a resident kiosk or a shop counter.</source>
-        <translation>De schermen voor dit soort apparaat zijn er nog niet. Een pas scannen doet hier niets. Vraag de gemeente om dit apparaat in te stellen als bewonerskiosk of als winkelkassa.</translation>
+        <source>It cannot do that work as it was set up: its enrolment does not say where it belongs. Scanning a card here does nothing. Ask the municipality to enrol this device again.</source>
+        <translation>Zo ingesteld kan het dat werk niet doen: bij de aanmelding staat niet waar het hoort. Een kaart scannen doet hier niets. Vraag de gemeente dit apparaat opnieuw aan te melden.</translation>
     </message>
     <message>
         <source>This device is a %1.</source>
@@ -709,27 +727,27 @@ Foto&apos;s van de passen voor de camera: %2</translation>
     <name>OverridePage</name>
     <message>
         <source>Cancel</source>
-        <translation>Annuleren</translation>
+        <translation>Stoppen</translation>
     </message>
     <message>
         <source>Lend</source>
-        <translation type="unfinished"></translation>
+        <translation>Uitlenen</translation>
     </message>
     <message>
         <source>Lend to %1 with a staff card</source>
-        <translation type="unfinished"></translation>
+        <translation>Uitlenen aan %1 met een personeelspas</translation>
     </message>
     <message>
         <source>Lending…</source>
-        <translation type="unfinished"></translation>
+        <translation>Bezig met uitlenen…</translation>
     </message>
     <message>
         <source>Let the staff member type their PIN, then touch Lend.</source>
-        <translation type="unfinished"></translation>
+        <translation>Laat de medewerker de pincode typen en tik dan op Uitlenen.</translation>
     </message>
     <message>
         <source>Scan the staff card of the staff member who allows it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Scan de personeelspas van de medewerker die het toestaat.</translation>
     </message>
 </context>
 <context>
@@ -986,47 +1004,47 @@ Foto&apos;s van de passen voor de camera: %2</translation>
     <name>ReturnPage</name>
     <message>
         <source>Cancel</source>
-        <translation>Annuleren</translation>
+        <translation>Stoppen</translation>
     </message>
     <message>
         <source>Condition of the klusbox:</source>
-        <translation type="unfinished"></translation>
+        <translation>Staat van de klusbox:</translation>
     </message>
     <message>
         <source>Damaged, needs repair</source>
-        <translation type="unfinished"></translation>
+        <translation>Kapot, moet gerepareerd</translation>
     </message>
     <message>
         <source>Days overdue: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Dagen te laat: %1</translation>
     </message>
     <message>
         <source>Good</source>
-        <translation type="unfinished"></translation>
+        <translation>Goed</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished"></translation>
+        <translation>Opmerking</translation>
     </message>
     <message>
         <source>Note: what is missing or broken (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>Opmerking: wat ontbreekt of kapot is (mag leeg blijven)</translation>
     </message>
     <message>
         <source>Take back</source>
-        <translation type="unfinished"></translation>
+        <translation>Terugnemen</translation>
     </message>
     <message>
         <source>Taking back…</source>
-        <translation type="unfinished"></translation>
+        <translation>Bezig met terugnemen…</translation>
     </message>
     <message>
         <source>Tick what came back:</source>
-        <translation type="unfinished"></translation>
+        <translation>Vink aan wat terug is:</translation>
     </message>
     <message>
         <source>Worn</source>
-        <translation type="unfinished"></translation>
+        <translation>Versleten</translation>
     </message>
 </context>
 <context>

@@ -95,7 +95,7 @@ def seed(data_dir: Path) -> Cards:
         payloads: dict[str, str] = {}
         with handle.store.transaction() as conn:
             for staff_id, role, pin in (
-                ("staff-kiosk-1", "kiosk-staff", KIOSK_PIN),
+                ("staff-kiosk-9", "kiosk-staff", KIOSK_PIN),  # not the demo's own
                 ("staff-desk-2", "desk", DESK_PIN),
             ):
                 reg.add_staff(conn, staff_id, f"Medewerker {role}", role)

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from kiosk.ui.i18n import LANGUAGES
-from kiosk.ui.screenshots import COUNTER_PAGES, KIOSK_PAGES
+from kiosk.ui.screenshots import COUNTER_PAGES, DESK_PAGES, INSPECTOR_PAGES, KIOSK_PAGES
 
 OUT = Path(os.environ.get("HEITJE_SCREENSHOTS_DIR") or Path(__file__).with_name("screenshots-out"))
 
@@ -21,10 +21,12 @@ OUT = Path(os.environ.get("HEITJE_SCREENSHOTS_DIR") or Path(__file__).with_name(
 def expected_names() -> list[str]:
     pages = [("resident-kiosk", p) for p in KIOSK_PAGES]
     pages += [("merchant-counter", p) for p in COUNTER_PAGES]
+    pages += [("klusbox-desk", p) for p in DESK_PAGES]
+    pages += [("inspector", p) for p in INSPECTOR_PAGES]
     return sorted(f"{role}-{page}-{lang}.png" for role, page in pages for lang in LANGUAGES)
 
 
-def test_every_page_of_both_roles_in_both_languages_is_rendered() -> None:
+def test_every_page_of_every_role_in_both_languages_is_rendered() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.png"):
         old.unlink()
@@ -38,7 +40,7 @@ def test_every_page_of_both_roles_in_both_languages_is_rendered() -> None:
     )
     assert result.returncode == 0, result.stderr
     names = expected_names()
-    assert len(names) == 2 * (3 + 9)
+    assert len(names) == 2 * (3 + 9 + 5 + 6)
     assert sorted(Path(line).name for line in result.stdout.splitlines()) == names
     assert sorted(p.name for p in OUT.glob("*.png")) == names
     pictures = {}
@@ -53,7 +55,12 @@ def test_every_page_of_both_roles_in_both_languages_is_rendered() -> None:
         assert len(colours) > 16, f"{name} is (nearly) one flat colour"
         pictures[name] = image
     # Each language is its own picture of the page (the texts differ), and pages differ.
-    for role, page in [("resident-kiosk", "home"), ("merchant-counter", "paid")]:
+    for role, page in [
+        ("resident-kiosk", "home"),
+        ("merchant-counter", "paid"),
+        ("klusbox-desk", "return"),
+        ("inspector", "claims"),
+    ]:
         nl, en = pictures[f"{role}-{page}-nl.png"], pictures[f"{role}-{page}-en.png"]
         assert not np.array_equal(nl, en), f"{role}-{page}: Dutch and English look the same"
     assert not np.array_equal(

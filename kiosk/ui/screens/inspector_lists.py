@@ -38,7 +38,8 @@ class _ListPage(QWidget):
         box = QVBoxLayout(self)
         box.addWidget(self.title)
         box.addWidget(self.empty)
-        box.addWidget(scroll(self._list), 1)
+        self.scroller = scroll(self._list)
+        box.addWidget(self.scroller, 1)
 
     def _replace(self, views: list[QWidget]) -> None:
         self.clear_rows()
@@ -101,6 +102,7 @@ class InspectorDecidedPage(Retranslating, _ListPage):
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Decided today"))
+        self.scroller.verticalScrollBar().setAccessibleName(self.tr("Scroll up and down"))
         self.empty.setText(
             self.tr("Nothing decided yet today.") if self.loaded else self.tr("Loading\u2026")
         )
@@ -151,6 +153,7 @@ class InspectorRefusedPage(Retranslating, _ListPage):
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Refused by the server"))
+        self.scroller.verticalScrollBar().setAccessibleName(self.tr("Scroll up and down"))
         self.empty.setText(
             self.tr("The server has refused nothing of this device.")
             if self.loaded

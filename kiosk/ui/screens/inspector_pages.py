@@ -261,7 +261,8 @@ class InspectorClaimsPage(Retranslating, QWidget):
         box.addWidget(self.title)
         box.addWidget(self.notice)
         box.addWidget(self.empty)
-        box.addWidget(scroll(self._list), 1)
+        self.scroller = scroll(self._list)
+        box.addWidget(self.scroller, 1)
         self.retranslate()
 
     def show_claims(self, claims: tuple[ClaimToInspect, ...]) -> None:
@@ -299,6 +300,7 @@ class InspectorClaimsPage(Retranslating, QWidget):
         return next((r for r in self.rows if r.claim.claim_id == claim_id), None)
 
     def retranslate(self) -> None:
+        self.scroller.verticalScrollBar().setAccessibleName(self.tr("Scroll up and down"))
         claims = self.claims
         if claims is None:
             self.title.setText(self.tr("Chores to inspect"))
@@ -360,12 +362,18 @@ class InspectorRejectPage(Retranslating, QWidget):
         buttons.addWidget(self.cancel)
         buttons.addStretch(1)
         buttons.addWidget(self.go)
+        # the reasons scroll, the buttons stay: the page fits a small screen in any language
+        inner = QWidget()
+        body = QVBoxLayout(inner)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.about)
+        body.addLayout(choices)
+        body.addWidget(self.message)
+        body.addStretch(1)
         box = QVBoxLayout(self)
         box.addWidget(self.title)
-        box.addWidget(self.about)
-        box.addLayout(choices)
-        box.addWidget(self.message)
-        box.addStretch(1)
+        self.scroller = scroll(inner)
+        box.addWidget(self.scroller, 1)
         box.addLayout(buttons)
         self.retranslate()
 
@@ -418,4 +426,5 @@ class InspectorRejectPage(Retranslating, QWidget):
         )
         self.go.setText(self.tr("Reject"))
         self.cancel.setText(self.tr("Cancel"))
+        self.scroller.verticalScrollBar().setAccessibleName(self.tr("Scroll up and down"))
         self._update()
