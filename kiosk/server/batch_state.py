@@ -81,13 +81,16 @@ def load_state(
             select(t.balances.c.account, t.balances.c.balance).where(t.balances.c.account.in_(part))
         ):
             st.balances[a] = int(bal)
+    C, S = t.cards.c, t.staff.c
     for part in _chunks(serials):
-        for serial, kind, rid, status in conn.execute(
-            select(t.cards.c.serial, t.cards.c.kind, t.cards.c.resident_id, t.cards.c.status).where(
-                t.cards.c.serial.in_(part)
-            )
+        for serial, kind, rid, status, staff_role, staff_status in conn.execute(
+            select(C.serial, C.kind, C.resident_id, C.status, S.role, S.status)
+            .select_from(t.cards.outerjoin(t.staff, S.id == C.staff_id))
+            .where(C.serial.in_(part))
         ):
-            st.cards[serial] = CardState(kind, rid, status)
+            st.cards[serial] = CardState(
+                kind, rid, status, staff_role, staff_active=staff_status in (None, "active")
+            )
             if rid:
                 resident_ids.add(rid)
     for part in _chunks(claim_ids):

@@ -545,11 +545,14 @@ def test_a_desk_overrides_an_overdue_loan_naming_no_staff_card(kit: Kit) -> None
     override must name an active staff card (the PIN was checked on the desk)."""
     admin.add_staff_card(kit.live.server, "S-LEFT", "Oud-vrijwilliger")
     admin.revoke_card(kit.live.server, "S-LEFT")
+    admin.add_staff(kit.live.server, "st-insp", "Inspecteur Ilse", "inspector", pin="1234")
+    admin.add_staff_card(kit.live.server, "S-INSP", "Inspecteur Ilse", staff_id="st-insp")
     desk = kit.enrol(DESK)
     out = [
         _loan(desk, staff="S-NOBODY"),
         _loan(desk, staff="C-0001"),  # a resident's card
         _loan(desk, staff="S-LEFT"),
+        _loan(desk, staff="S-INSP"),  # an inspector decides chores, not loans
     ]
     assert kit.refused(desk) == {e.seq: p.STAFF_MISSING for e in out}  # type: ignore[attr-defined]
     kit.after(desk, next_entry=lambda dev: _loan(dev, staff=INSPECTOR_CARD))
@@ -649,3 +652,24 @@ def test_a_stolen_kiosk_sets_pins_on_every_card(kit: Kit) -> None:
     ]  # fmt: skip
     assert kit.refused(kiosk) == {e.seq: p.PIN_SET_LIMIT for e in sent[limit:]}
     kit.after(kiosk)
+
+
+def test_an_approval_naming_a_desk_volunteers_staff_card(kit: Kit) -> None:
+    """Only an inspector decides chores: an approval (or rejection) naming the staff card of a
+    desk volunteer or kiosk staff, or a card of someone who left, is refused."""
+    server = kit.live.server
+    admin.add_staff(server, "st-desk", "Vrijwilliger Vera", "desk", pin="1234")
+    admin.add_staff_card(server, "S-DESK", "Vrijwilliger Vera", staff_id="st-desk")
+    admin.add_staff(server, "st-insp", "Inspecteur Ilse", "inspector", pin="1234")
+    admin.add_staff_card(server, "S-INSP", "Inspecteur Ilse", staff_id="st-insp")
+    kiosk = kit.enrol(KIOSK)
+    for claim in ("cl-v", "cl-i"):
+        signup(kiosk, claim)
+    kit.send(kiosk)
+    insp = kit.enrol(INSPECTOR)
+    bad = [approve(insp, "cl-v", card="S-DESK"), reject(insp, "cl-v", card="S-DESK")]
+    good = approve(insp, "cl-i", card="S-INSP")
+    refused = kit.refused(insp)
+    assert refused == {e.seq: p.INSPECTOR_MISSING for e in bad}
+    assert good.seq not in refused
+    kit.after(insp, next_entry=lambda dev: earn(dev, "cl-i"))
