@@ -49,20 +49,11 @@ from kiosk.ui.screens.inspector_pages import (
     label,
     show_message,
 )
+from kiosk.ui.touches import touched_within
 
 __all__ = ["IDLE_MS", "InspectorScreen", "Page"]
 
 IDLE_MS: Final = 5 * 60_000  # a laptop left alone locks itself
-_TOUCHES: Final = frozenset(
-    {
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseButtonRelease,
-        QEvent.Type.TouchBegin,
-        QEvent.Type.TouchUpdate,
-        QEvent.Type.KeyPress,
-        QEvent.Type.Wheel,
-    }
-)
 # A refusal of the PIN that the PIN page keeps showing (another try is possible).
 PIN_CODES: Final = frozenset({"pin_wrong"})
 
@@ -418,12 +409,7 @@ class InspectorScreen(Retranslating, QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Any touch on this screen keeps it open."""
-        if (
-            event.type() in _TOUCHES
-            and self.idle.isActive()
-            and isinstance(watched, QWidget)
-            and (watched is self or self.isAncestorOf(watched))
-        ):
+        if self.idle.isActive() and touched_within(self, watched, event):
             self.idle.start()
         return False
 

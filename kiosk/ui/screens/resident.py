@@ -49,23 +49,11 @@ from kiosk.ui.screens.resident_keypad import SerialKeypad
 from kiosk.ui.screens.resident_page import Notice, ResidentPage
 from kiosk.ui.speech import Speaker, longest_ms
 from kiosk.ui.theme import repolish
+from kiosk.ui.touches import touched_within
 
 __all__ = ["IDLE_MS", "ResidentKioskScreen"]
 
 IDLE_MS: Final = 30_000
-# What counts as a touch: it keeps a resident's page open.
-_TOUCHES: Final = frozenset(
-    {
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseButtonRelease,
-        QEvent.Type.MouseButtonDblClick,
-        QEvent.Type.TouchBegin,
-        QEvent.Type.TouchUpdate,
-        QEvent.Type.TouchEnd,
-        QEvent.Type.KeyPress,
-        QEvent.Type.Wheel,
-    }
-)
 
 
 class ResidentKioskScreen(Retranslating, QWidget):
@@ -440,12 +428,7 @@ class ResidentKioskScreen(Retranslating, QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Any touch on this screen keeps a resident's page (or the keypad) open."""
-        if (
-            event.type() in _TOUCHES
-            and self.idle.isActive()
-            and isinstance(watched, QWidget)
-            and (watched is self or self.isAncestorOf(watched))
-        ):
+        if self.idle.isActive() and touched_within(self, watched, event):
             self.idle.start()
         return False
 
