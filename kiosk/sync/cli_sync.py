@@ -28,14 +28,18 @@ def add_parsers(subparsers: Any) -> None:
         description="Send this device's public key with a one-time code; keep the signed "
         "device certificate and pin the server's key.",
     )
-    enrol.add_argument("--server", required=True, help="server URL, e.g. https://heitje.example")
+    enrol.add_argument(
+        "--server",
+        default=None,
+        help="server URL, e.g. https://heitje.example (default: server_url in heitje.toml)",
+    )
     enrol.add_argument("--code", required=True, help="the one-time enrolment code")
     enrol.add_argument("--name", default=None, help="a name for this device (default: hostname)")
     enrol.add_argument(
         "--server-key",
         default=None,
-        help="the server's public key (hex) from the kiosk configuration; without it the key "
-        "the server shows on first contact is pinned",
+        help="the server's public key (hex); default: municipality_key in heitje.toml; "
+        "without either the key the server shows on first contact is pinned",
     )
     _data_dir_default(enrol)
     enrol.set_defaults(handler=cmd_enrol, func=cmd_enrol)
@@ -73,17 +77,33 @@ def _fail(exc: HeitjeError) -> int:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    from kiosk.config import CONFIG_FILE, load_config
     from kiosk.device import open_device
     from kiosk.sync.client import SyncClient
 
-    device = open_device(_data_dir(args))
+    data_dir = _data_dir(args)
+    # the device's configuration names its server and pins its key (docs/configuration.md);
+    # the command line wins. A bad key there is ignored, as everywhere (and printed).
+    config, problems = load_config(data_dir / CONFIG_FILE)
+    for problem in problems:
+        if problem.key in ("server_url", "municipality_key", "(file)"):
+            print(problem.as_error().en, file=sys.stderr)
+    server = args.server or config.server_url
+    if not server:
+        print(
+            "enrol: no server: give --server URL or set server_url in "
+            f"{data_dir / CONFIG_FILE}",
+            file=sys.stderr,
+        )
+        return 2
+    device = open_device(data_dir)
     try:
         with SyncClient(device.engine, device.key) as client:
             cert = client.enrol(
-                args.server,
+                server,
                 args.code,
                 name=args.name or socket.gethostname(),
-                server_key_hex=args.server_key,
+                server_key_hex=args.server_key or config.municipality_key,
             )
     except HeitjeError as exc:
         return _fail(exc)

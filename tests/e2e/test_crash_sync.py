@@ -185,6 +185,15 @@ def test_enrol_and_sync_commands(server_proc: ServerProcess, books: Books, tmp_p
         *("enrol", "--server", server_proc.url, "--code", "X", "--server-key", wrong_key),
     )
     assert other.returncode == 1 and b"server_key_mismatch" in other.stderr
+    # The device's heitje.toml names the server and pins a key: a wrong key refuses too
+    configured = tmp_path / "configured"
+    configured.mkdir(mode=0o700)
+    (configured / "heitje.toml").write_text(
+        f'server_url = "{server_proc.url}"\nmunicipality_key = "{wrong_key}"\n'
+    )
+    pinned = run_device(configured, "enrol", "--code", "X")
+    assert pinned.returncode == 1 and b"server_key_mismatch" in pinned.stderr
+    assert run_device(tmp_path / "bare", "enrol", "--code", "X").returncode == 2  # no server
     out = sync_ok(device)
     assert "snapshot version" in out and "applied" in out
     spend(device, 700)
