@@ -80,6 +80,8 @@ def cmd_app(args: argparse.Namespace) -> int:
         demo_merchant=merchant,
         demo_neighbourhood=neighbourhood,
         camera=camera,
+        camera_size=config.camera_resolution,
+        decoder=config.decoder,
         printer=args.printer or config.printer,
         backup_dir=Path(config.backup_dir) if config.backup_dir else None,
         backup_every_s=config.backup_every_h * 3600.0,

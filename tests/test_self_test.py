@@ -36,5 +36,5 @@ def test_a_missing_sample_fails_that_check_and_the_rest_still_run(
     monkeypatch.setattr(self_test, "SAMPLE", tmp_path / "missing.png")
     seen: list[str] = []
     assert self_test.run_self_test(seen.append) == 1
-    assert [line.split()[0] for line in seen[:-1]] == ["ok", "ok", "ok", "FAIL", "ok"]
-    assert "decoders" in seen[3] and seen[-1] == "self-test FAILED: 1 of 5 checks"
+    assert [line.split()[0] for line in seen[:-1]] == ["ok", "ok", "ok", "FAIL", "ok", "ok"]
+    assert "decoders" in seen[3] and seen[-1] == "self-test FAILED: 1 of 6 checks"

@@ -58,6 +58,8 @@ class DeviceOptions:
     demo_merchant: str | None = None  # the shop of an unenrolled (demo) counter
     demo_neighbourhood: str | None = None  # the centre of an unenrolled kiosk or desk
     camera: str | FrameSource | None = None  # "camera", "camera:N", "video:P", "folder:P"
+    camera_size: tuple[int, int] | None = None  # a webcam's resolution (None: the source's)
+    decoder: str = "pipeline"  # kiosk.scan.factory.DECODER_NAMES
     printer: str | None = None  # "file:/dev/usb/lp0", "net:HOST[:PORT]", "pdf:FOLDER"
     backup_dir: Path | None = None  # a copy of the ledger every backup_every_s (kiosk/backup.py)
     backup_every_s: float = 24 * 3600.0
@@ -132,7 +134,13 @@ class Device:
             if self.role == roles.MERCHANT_COUNTER and self.merchant_id
             else None
         )
-        self.scan: ScanParts = build_scan_parts(handle.engine, self.data_dir, options.camera)
+        self.scan: ScanParts = build_scan_parts(
+            handle.engine,
+            self.data_dir,
+            options.camera,
+            camera_size=options.camera_size,
+            decoder=options.decoder,
+        )
         self.printing = PrintOps(self.runner, options.printer)
         self.backups: BackupSchedule | None = None
         if options.backup_dir is not None:

@@ -26,7 +26,7 @@ from kiosk.db.ops_queries import read_only
 from kiosk.ops.errors import OpsError
 from kiosk.scan.decoders import Decoder
 from kiosk.scan.dedupe import Deduper
-from kiosk.scan.pipeline import Pipeline
+from kiosk.scan.factory import make_decoder
 from kiosk.scan.sources import CameraSource, FrameSource, ImageFolderSource, VideoFileSource
 
 DEMO_MUNICIPALITY_KEY = "municipality.pub"
@@ -96,14 +96,19 @@ def card_check(key: VerifyKey | None, engine: Engine) -> Callable[[str], Card]:
     return check
 
 
-def source_from_spec(spec: str | None) -> FrameSource | None:
-    """ "camera" or "camera:N" (a webcam), "video:PATH", "folder:PATH" (images played to the
-    camera, as the demo does), or None / "none" for no camera."""
+def source_from_spec(
+    spec: str | None, camera_size: tuple[int, int] | None = None
+) -> FrameSource | None:
+    """ "camera" or "camera:N" (a webcam, at `camera_size` where given), "video:PATH",
+    "folder:PATH" (images played to the camera, as the demo does), or None / "none"."""
     if spec is None or spec == "none":
         return None
     kind, _, rest = spec.partition(":")
     if kind == "camera":
-        return CameraSource(int(rest) if rest.isdigit() else (rest or 0))
+        device = int(rest) if rest.isdigit() else (rest or 0)
+        if camera_size is None:
+            return CameraSource(device)
+        return CameraSource(device, size=camera_size)
     if kind == "video" and rest:
         return VideoFileSource(rest, loop=True)
     if kind == "folder" and rest:
@@ -115,11 +120,21 @@ def source_from_spec(spec: str | None) -> FrameSource | None:
     )
 
 
-def build_scan_parts(engine: Engine, data_dir: Path, source: str | FrameSource | None) -> ScanParts:
-    frame_source = source if isinstance(source, FrameSource) else source_from_spec(source)
+def build_scan_parts(
+    engine: Engine,
+    data_dir: Path,
+    source: str | FrameSource | None,
+    *,
+    camera_size: tuple[int, int] | None = None,
+    decoder: str = "pipeline",
+) -> ScanParts:
+    """`camera_size` and `decoder`: the configuration's camera_resolution and decoder."""
+    frame_source = (
+        source if isinstance(source, FrameSource) else source_from_spec(source, camera_size)
+    )
     return ScanParts(
         source=frame_source,
-        decoder=Pipeline(),
+        decoder=make_decoder(decoder),
         deduper=Deduper(),
         check=card_check(municipality_key(engine, data_dir), engine),
     )

@@ -1,5 +1,8 @@
 """QR decoders behind one small interface: zxing-cpp (default), pyzbar and OpenCV.
 
+OpenCV is optional: the device build leaves it out (152 MB, docs/packaging.md), so `cv2` is
+imported only by the OpenCV decoder, which reports itself unavailable where it is missing.
+
 A decoder takes a frame (a numpy uint8 image, grayscale or BGR) and returns the QR
 symbols it found. `read()` then keeps only the most prominent one (the largest), because
 one frame is one scan: a card held up to the camera is the biggest code in view, and
@@ -13,9 +16,9 @@ import ctypes
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Protocol
 
-import cv2
 import numpy as np
 import zxingcpp
 
@@ -48,13 +51,37 @@ class Decoder(Protocol):
     def decode(self, image: Image) -> list[Symbol]: ...
 
 
+# BT.601 luma in 15-bit fixed point: bit for bit what cv2.cvtColor(BGR2GRAY) gives, so the
+# decode rates measured with OpenCV's conversion hold without it.
+_GRAY_WEIGHTS = (3735, 19235, 9798)  # B, G, R; they sum to 1 << 15
+_GRAY_SHIFT = 15
+
+
 def to_gray(image: Image) -> Image:
-    """Grayscale view of a frame: every decoder binarises luminance anyway."""
+    """Grayscale view of a frame (BGR or BGRA): every decoder binarises luminance anyway.
+
+    The camera already delivers grey frames; this is for files, photos and tests.
+    """
     if image.ndim == 2:
         return image
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    acc = np.empty(image.shape[:2], np.uint32)
+    term = np.empty_like(acc)
+    np.multiply(image[..., 0], _GRAY_WEIGHTS[0], out=acc, dtype=np.uint32)
+    for channel in (1, 2):
+        np.multiply(image[..., channel], _GRAY_WEIGHTS[channel], out=term, dtype=np.uint32)
+        acc += term
+    acc += 1 << (_GRAY_SHIFT - 1)
+    acc >>= _GRAY_SHIFT
+    return acc.astype(np.uint8)
+
+
+def opencv() -> ModuleType | None:
+    """The cv2 module, or None where it is not installed (the device build)."""
+    try:
+        import cv2  # optional: only the OpenCV decoder and the benchmarks use it
+    except ImportError:
+        return None
+    return cv2
 
 
 def quad_area(points: Sequence[tuple[float, float]]) -> float:
@@ -205,17 +232,30 @@ class PyzbarDecoder:
 
 
 class OpenCVDecoder:
-    """OpenCV's QRCodeDetector; `curved=True` uses its decoder for codes on bent surfaces."""
+    """OpenCV's QRCodeDetector; `curved=True` uses its decoder for codes on bent surfaces.
+
+    Only where cv2 imports (a developer's machine, the benchmarks); not in the device build.
+    """
 
     name = "opencv"
-    available = True
-    unavailable_reason: str | None = None
 
     def __init__(self, *, curved: bool = False) -> None:
         self._curved = curved
-        self._detector = cv2.QRCodeDetector()
+        self._cv2 = opencv()
+        self._detector: Any = None
+        self.unavailable_reason: str | None = None
+        if self._cv2 is None:
+            self.unavailable_reason = "OpenCV (cv2) is not installed; it is not in the device build"
+            return
+        self._detector = self._cv2.QRCodeDetector()
+
+    @property
+    def available(self) -> bool:
+        return self._detector is not None
 
     def decode(self, image: Image) -> list[Symbol]:
+        if self._cv2 is None:
+            raise DecoderUnavailable(self.unavailable_reason or "OpenCV is unavailable")
         gray = to_gray(image)
         if min(gray.shape[:2], default=0) < 21:  # smaller than the smallest QR code: nothing
             return []
@@ -226,7 +266,7 @@ class OpenCVDecoder:
             else:
                 raw, points, _ = self._detector.detectAndDecodeBytes(gray)
                 text = undo_latin1_reading(text_from_bytes(raw)) if raw else ""
-        except (cv2.error, UnicodeDecodeError):
+        except (self._cv2.error, UnicodeDecodeError):
             return []
         if not text or points is None:
             return []

@@ -1,5 +1,8 @@
 """Frame sources: a webcam, a video file or a folder of images, each on its own thread.
 
+The webcam is read by the system's `ffmpeg` (Debian package ffmpeg) as a child process that
+writes raw grey frames to a pipe: no OpenCV on the device (docs/scanning.md, "The camera").
+
 A source hands every frame to a callback and reports its state through another; it never
 raises into the caller. A camera that is not there, or disappears, is a state ("unavailable",
 "lost") and the source keeps trying to reopen it with a growing pause. Consumers keep only
@@ -8,17 +11,27 @@ the newest frame (`LatestFrameSlot`), so a slow decoder never builds a queue.
 
 from __future__ import annotations
 
+import collections
 import logging
+import os
+import select
+import shutil
+import stat
+import subprocess
+import sys
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import IO
 
-import cv2
 import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from kiosk.scan.decoders import opencv
 
 log = logging.getLogger("kiosk.scan")
 
@@ -37,7 +50,7 @@ class SourceState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    image: np.ndarray  # BGR uint8
+    image: np.ndarray  # uint8: grey (H×W, the camera) or BGR (H×W×3, files and folders)
     seq: int  # 0, 1, 2 … per source
     t: float  # time.monotonic() when the source produced it
 
@@ -113,10 +126,18 @@ class FrameSource(ABC):
 
 
 class CameraSource(FrameSource):
-    """A webcam through cv2.VideoCapture (device index or path), reconnecting when lost.
+    """A webcam read by the system's ffmpeg (V4L2), as grey frames; reconnects when lost.
 
-    MJPG keeps USB 2 bandwidth low at 1280×720; a buffer of one frame keeps the picture
-    current (a card seen is a card in front of the camera now, not a second ago).
+    ffmpeg runs as a child process and writes raw grey frames of exactly `size` to a pipe
+    (it scales whatever the camera gives); the thread reads them in whole-frame chunks. MJPG
+    keeps USB 2 bandwidth low at 1280×720 (asked for first; a camera that refuses it gets
+    its default format on the next try). ffmpeg exiting, or sending nothing for `stall_s`,
+    is a lost camera: the child is killed and reaped and a new one started after a pause
+    that grows while the camera stays away. `stop()` kills the child at once.
+
+    `device` is an index (/dev/videoN) or a path; a regular file at that path stands in for
+    a camera (played at its own pace, as a camera would deliver it). `input_args` replaces
+    the whole input part of the command line (the tests read a lavfi pattern or a video).
     """
 
     name = "camera"
@@ -127,8 +148,10 @@ class CameraSource(FrameSource):
         size: tuple[int, int] = (640, 480),
         *,
         fps: int = 30,
-        api_preference: int = cv2.CAP_ANY,
         backoff_s: tuple[float, float] = (0.5, 5.0),
+        stall_s: float = 5.0,
+        input_args: Sequence[str] | None = None,
+        ffmpeg: str = "ffmpeg",
     ) -> None:
         super().__init__()
         if size not in CAMERA_SIZES:
@@ -136,58 +159,195 @@ class CameraSource(FrameSource):
         self.device = device
         self.size = size
         self.fps = fps
-        self.api_preference = api_preference
         self.backoff_s = backoff_s
+        self.stall_s = stall_s
+        self.input_args = None if input_args is None else tuple(input_args)
+        self.ffmpeg = ffmpeg
         self.reconnects = 0
+        self._ever_opened = False
+        self._mjpeg = True
+        self._lock = threading.Lock()
+        self._child: subprocess.Popen[bytes] | None = None
+        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=3)
 
-    def _open(self) -> cv2.VideoCapture | None:
-        cap = cv2.VideoCapture(self.device, self.api_preference)
-        if not cap.isOpened():
-            cap.release()
-            return None
-        # Best effort: a camera (or a file standing in for one) may refuse any of these.
-        cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
-        cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.size[0])
-        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.size[1])
-        cap.set(cv2.CAP_PROP_FPS, self.fps)
-        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
-        return cap
+    @property
+    def device_path(self) -> str:
+        return f"/dev/video{self.device}" if isinstance(self.device, int) else self.device
+
+    @property
+    def child_pid(self) -> int | None:
+        """The running ffmpeg's process id (None between attempts)."""
+        child = self._child
+        return None if child is None or child.returncode is not None else child.pid
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self._stop.set()
+        self._kill_child()  # unblocks the thread at once, whatever ffmpeg is waiting for
+        super().stop(timeout)
+
+    def command(self) -> list[str]:
+        """The ffmpeg command line of the next attempt."""
+        width, height = self.size
+        return [
+            self.ffmpeg,
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            *self._input(),
+            "-map",
+            "0:v:0",
+            "-an",
+            "-s",
+            f"{width}x{height}",
+            "-pix_fmt",
+            "gray",
+            "-f",
+            "rawvideo",
+            "-",
+        ]
+
+    def _input(self) -> list[str]:
+        if self.input_args is not None:
+            return list(self.input_args)
+        path = self.device_path
+        try:
+            is_file = stat.S_ISREG(os.stat(path).st_mode)
+        except OSError:
+            is_file = False
+        if is_file:
+            return ["-re", "-i", path]
+        width, height = self.size
+        args = ["-f", "v4l2", "-framerate", str(self.fps), "-video_size", f"{width}x{height}"]
+        if self._mjpeg:
+            args += ["-input_format", "mjpeg"]
+        return [*args, "-i", path]
 
     def _run(self) -> None:
         pause = self.backoff_s[0]
-        ever_opened = False
+        self._ever_opened = False
         while not self._stop.is_set():
-            cap = self._open()
-            if cap is None:
-                state = SourceState.LOST if ever_opened else SourceState.UNAVAILABLE
-                self._set_state(state, f"camera {self.device!r} cannot be opened")
+            frames, why = self._one_session()
+            if self._stop.is_set():
+                break
+            if frames == 0:
+                state = SourceState.LOST if self._ever_opened else SourceState.UNAVAILABLE
+                self._mjpeg = not self._mjpeg  # the camera may not do MJPG: try without
+                self._set_state(state, f"camera {self.device!r} cannot be opened{why}")
                 if self._stop.wait(pause):
                     break
                 pause = min(pause * 2, self.backoff_s[1])
                 continue
-            if ever_opened:
-                self.reconnects += 1
-            ever_opened = True
             pause = self.backoff_s[0]
-            try:
-                self._read_until_lost(cap)
-            finally:
-                cap.release()
-            if not self._stop.is_set():
-                self._set_state(SourceState.LOST, f"camera {self.device!r} stopped sending")
-                if self._stop.wait(pause):
-                    break
+            self._set_state(SourceState.LOST, f"camera {self.device!r} stopped sending{why}")
+            if self._stop.wait(pause):
+                break
 
-    def _read_until_lost(self, cap: cv2.VideoCapture) -> None:
-        announced = False
+    def _one_session(self) -> tuple[int, str]:
+        """Run one ffmpeg until it ends, is stalled or is stopped: (frames read, why it ended)."""
+        child = self._spawn()
+        if child is None:
+            return 0, f": {self.ffmpeg} is not installed (Debian package ffmpeg)"
+        drain = threading.Thread(
+            target=self._drain_stderr, args=(child.stderr,), name="scan-ffmpeg-log", daemon=True
+        )
+        drain.start()
+        frames = 0
+        stalled = False
+        try:
+            assert child.stdout is not None
+            frames, stalled = self._read_frames(child.stdout.fileno())
+        finally:
+            self._kill_child()
+            child.wait()  # reaped: no zombie
+            drain.join(1.0)
+            for stream in (child.stdout, child.stderr):
+                if stream is not None:
+                    stream.close()
+            with self._lock:
+                self._child = None
+        if stalled:
+            return frames, f": no frame for {self.stall_s:g} s"
+        tail = " / ".join(self._stderr_tail)
+        return frames, f": {tail}" if tail else ""
+
+    def _spawn(self) -> subprocess.Popen[bytes] | None:
+        exe = shutil.which(self.ffmpeg)
+        if exe is None:
+            return None
+        self._stderr_tail.clear()
+        with self._lock:
+            if self._stop.is_set():
+                return None
+            self._child = subprocess.Popen(
+                [exe, *self.command()[1:]],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                bufsize=0,
+                env=_child_environment(),
+            )
+            return self._child
+
+    def _kill_child(self) -> None:
+        with self._lock:
+            child = self._child
+            if child is not None and child.poll() is None:
+                child.kill()
+
+    def _drain_stderr(self, stream: IO[bytes] | None) -> None:
+        """Keep ffmpeg's last lines (for the state's detail); a full pipe would stall it."""
+        if stream is None:
+            return
+        try:
+            for line in stream:
+                text = line.decode("utf-8", "replace").strip()
+                if text:
+                    self._stderr_tail.append(text)
+        except (OSError, ValueError):  # closed under us after a hung ffmpeg was killed
+            return
+
+    def _read_frames(self, fd: int) -> tuple[int, bool]:
+        """Read whole frames until the pipe ends: (frames delivered, stalled)."""
+        width, height = self.size
+        frame_bytes = width * height
+        frames = 0
         while not self._stop.is_set():
-            ok, image = cap.read()
-            if not ok or image is None:
-                return
-            if not announced:
+            buffer = bytearray(frame_bytes)
+            view = memoryview(buffer)
+            filled = 0
+            while filled < frame_bytes:
+                ready, _, _ = select.select([fd], [], [], self.stall_s)
+                if not ready:
+                    return frames, True
+                got = os.readv(fd, [view[filled:]])
+                if got == 0:
+                    return frames, False  # ffmpeg ended: a partial frame is dropped
+                filled += got
+            if frames == 0:
+                if self._ever_opened:
+                    self.reconnects += 1
+                self._ever_opened = True
                 self._set_state(SourceState.RUNNING, "")
-                announced = True
-            self._deliver(image)
+            frames += 1
+            self._deliver(np.frombuffer(buffer, np.uint8).reshape(height, width))
+        return frames, False
+
+
+def _child_environment() -> dict[str, str]:
+    """The environment for ffmpeg: in the frozen app without the bundle's library path.
+
+    PyInstaller points LD_LIBRARY_PATH at its own folder and keeps the original in
+    LD_LIBRARY_PATH_ORIG; the system's ffmpeg must load the system's libraries.
+    """
+    env = dict(os.environ)
+    if getattr(sys, "frozen", False):
+        original = env.pop("LD_LIBRARY_PATH_ORIG", None)
+        if original is None:
+            env.pop("LD_LIBRARY_PATH", None)
+        else:
+            env["LD_LIBRARY_PATH"] = original
+    return env
 
 
 class _PacedSource(FrameSource):
@@ -238,7 +398,12 @@ class _PacedSource(FrameSource):
 
 
 class VideoFileSource(_PacedSource):
-    """A video file, played at its own frame rate (or `fps`), once or looping."""
+    """A video file, played at its own frame rate (or `fps`), once or looping.
+
+    Read with OpenCV: for the demo and the tests on a developer's machine. The device build
+    has no OpenCV; there a video is unavailable (a video standing in for the camera can be
+    given as the camera's device path instead: ffmpeg plays it).
+    """
 
     name = "video"
 
@@ -251,6 +416,10 @@ class VideoFileSource(_PacedSource):
         return self.fps or self._file_fps or 30.0
 
     def _images(self) -> Iterator[np.ndarray] | None:
+        cv2 = opencv()
+        if cv2 is None:
+            log.warning("video files need OpenCV, which is not in the device build: %s", self.path)
+            return None
         cap = cv2.VideoCapture(str(self.path))
         if not cap.isOpened():
             cap.release()
@@ -287,13 +456,23 @@ class ImageFolderSource(_PacedSource):
 
         def images() -> Iterator[np.ndarray]:
             for path in paths:
-                image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+                image = read_bgr(path)
                 if image is None:
                     log.warning("skipping unreadable image %s", path)
                     continue
                 yield image
 
         return images()
+
+
+def read_bgr(path: Path) -> np.ndarray | None:
+    """An image file as BGR pixels (what OpenCV's imread gives), with Pillow; None if unreadable."""
+    try:
+        with Image.open(path) as im:
+            rgb = np.asarray(im.convert("RGB"))
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
+    return np.ascontiguousarray(rgb[..., ::-1])
 
 
 class LatestFrameSlot:

@@ -1,4 +1,7 @@
-"""Frame sources on real files and a real cv2.VideoCapture: states, order, stop, reconnect."""
+"""Frame sources on real files (the camera through a real ffmpeg): states, order, stop, reconnect.
+
+tests/scan/test_ffmpeg_source.py has the camera's own cases (ffmpeg killed, hung, missing).
+"""
 
 from __future__ import annotations
 
@@ -121,7 +124,8 @@ def test_camera_that_never_opens_is_reported_and_stoppable(tmp_path: Path) -> No
 def test_camera_comes_back_after_it_was_gone(tmp_path: Path) -> None:
     """A device path that appears later, delivers, disappears (end of stream) and comes back.
 
-    A video file stands in for the device: cv2.VideoCapture opens both by path.
+    A video file stands in for the device: the camera source has ffmpeg play a regular file
+    found at the device path.
     """
     device = tmp_path / "cam.avi"
     rec = Recorder()
