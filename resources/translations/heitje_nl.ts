@@ -252,6 +252,10 @@ De pincode van elke personeelspas in de demo: %3</translation>
 <context>
     <name>DeskHomePage</name>
     <message>
+        <source>Camera picture</source>
+        <translation>Camerabeeld</translation>
+    </message>
+    <message>
         <source>Card or label number</source>
         <translation>Pas- of labelnummer</translation>
     </message>

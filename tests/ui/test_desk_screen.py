@@ -116,7 +116,9 @@ def test_a_loan_with_all_components_on_screen_in_the_ledger_and_on_the_server(
 ) -> None:
     desk, enrolled, camera = opened
     screen = desk.screen
+    assert screen.home.preview.isVisible()
     show(desk, camera, world.anna.payload, Page.RESIDENT)
+    assert screen.home.preview.has_picture  # home showed the camera's live picture
     assert screen.resident.name.text() == "Anna"
     assert "Plein vegen met de klusbox" in " ".join(shown_texts(screen))
 

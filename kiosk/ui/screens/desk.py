@@ -21,6 +21,7 @@ from __future__ import annotations
 from enum import Enum
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.core.cards import CardKind, serial_kind
@@ -84,7 +85,7 @@ class DeskScreen(Retranslating, QWidget):
         self._lists_loading = 0  # list reads in flight
         self._lists_again = False
 
-        self.home = DeskHomePage(self._lang)
+        self.home = DeskHomePage(self._lang, camera=device.scan.source is not None)
         self.resident = DeskResidentPage(self._lang)
         self.lend_page = LendPage(self._lang)
         self.override_page = OverridePage(self._lang)
@@ -136,10 +137,12 @@ class DeskScreen(Retranslating, QWidget):
         if active:
             self._scan.card.connect(self.on_card)
             self._scan.refused.connect(self.on_refused)
+            self._scan.frame.connect(self.on_frame)
             self.load_lists()
         else:
             self._scan.card.disconnect(self.on_card)
             self._scan.refused.disconnect(self.on_refused)
+            self._scan.frame.disconnect(self.on_frame)
             self.go_home()
 
     def show_page(self, page: Page) -> None:
@@ -185,6 +188,11 @@ class DeskScreen(Retranslating, QWidget):
             )
         else:
             self._show_resident(serial)
+
+    def on_frame(self, image: QImage) -> None:
+        """The camera's live picture, on the home page only."""
+        if self.page is Page.HOME and self.home.preview.isVisible():
+            self.home.preview.show_frame(image)
 
     def on_refused(self, error: object) -> None:
         if not isinstance(error, HeitjeError) or self._busy:

@@ -27,6 +27,7 @@ from kiosk.core.errors import Lang
 from kiosk.ops.desk_results import MaintenanceLine, OverdueLine
 from kiosk.ops.results import ClaimLine, ResidentView
 from kiosk.ops.words import DASH
+from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.i18n import Retranslating
 from kiosk.ui.screens.resident_page import Notice, Section
 from kiosk.ui.theme import repolish
@@ -89,10 +90,15 @@ class DeskHomePage(Retranslating, QWidget):
 
     typed = Signal(str)  # a card number typed
 
-    def __init__(self, lang: Callable[[], Lang], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, lang: Callable[[], Lang], *, camera: bool = False, parent: QWidget | None = None
+    ) -> None:
+        """`camera`: the device has one; its live picture shows beside the instruction."""
         super().__init__(parent)
         self._lang = lang
         self.notice: Notice | None = None
+        self.preview = CameraPreview("desk_preview", 240, 180)
+        self.preview.setVisible(camera)  # no camera: no empty picture
         self.overdue_lines: tuple[OverdueLine, ...] = ()
         self.maintenance_lines: tuple[MaintenanceLine, ...] = ()
         self.title = label("desk_title", size="title")
@@ -123,9 +129,12 @@ class DeskHomePage(Retranslating, QWidget):
         typing = QHBoxLayout()
         typing.addWidget(self.serial_input, 1)
         typing.addWidget(self.serial_go)
+        scanning = QHBoxLayout()
+        scanning.addWidget(self.instruction, 1)
+        scanning.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignVCenter)
         box = QVBoxLayout(self)
         box.addWidget(self.title)
-        box.addWidget(self.instruction)
+        box.addLayout(scanning)
         box.addWidget(self.message)
         box.addLayout(typing)
         box.addWidget(self.scroller, 1)
@@ -168,6 +177,7 @@ class DeskHomePage(Retranslating, QWidget):
     def retranslate(self) -> None:
         self.title.setText(self.tr("Klusbox desk"))
         self.instruction.setText(self.tr("Scan a resident's card or a klusbox label"))
+        self.preview.setAccessibleName(self.tr("Camera picture"))
         self.serial_input.setPlaceholderText(self.tr("Or type the card number"))
         self.serial_input.setAccessibleName(self.tr("Card or label number"))
         self.serial_go.setText(self.tr("Look up"))

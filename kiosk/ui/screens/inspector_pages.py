@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from kiosk.core.errors import Lang
 from kiosk.ops.inspector_results import REASON_MAX, ClaimToInspect, RejectReason
 from kiosk.ops.words import DASH
+from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.i18n import Retranslating
 from kiosk.ui.screens.counter_pads import PinPad, amount_text, fill
 from kiosk.ui.theme import repolish
@@ -89,10 +90,7 @@ class InspectorLockedPage(Retranslating, QWidget):
 
     def __init__(self, *, camera: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.preview = QLabel()
-        self.preview.setObjectName("inspector_preview")
-        self.preview.setFixedSize(PREVIEW_W, PREVIEW_H)
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview = CameraPreview("inspector_preview", PREVIEW_W, PREVIEW_H)
         self.preview.setVisible(camera)  # no camera: no empty picture
         self.title = label("inspector_locked_title", size="title")
         self.hint = label("inspector_locked_hint")
@@ -122,11 +120,7 @@ class InspectorLockedPage(Retranslating, QWidget):
         self.retranslate()
 
     def show_frame(self, image: QImage) -> None:
-        self.preview.setPixmap(
-            QPixmap.fromImage(image).scaled(
-                PREVIEW_W, PREVIEW_H, Qt.AspectRatioMode.KeepAspectRatio
-            )
-        )
+        self.preview.show_frame(image)
 
     def _typed(self) -> None:
         text = self.serial_input.text()
