@@ -394,3 +394,24 @@ def reason_too_long(limit: int) -> OpsError:
         f"De reden is te lang: hooguit {limit} tekens.",
         f"The reason is too long: at most {limit} characters.",
     )
+
+
+# -- lifting a PIN block (staff, on this device) -----------------------------------------------
+
+
+def pin_not_blocked() -> OpsError:
+    return OpsError(
+        "pin_not_blocked",
+        "Deze pas is op dit apparaat niet geblokkeerd; er is niets op te heffen.",
+        "This card is not blocked on this device; there is nothing to lift.",
+    )
+
+
+def staff_pin_blocked() -> OpsError:
+    return OpsError(
+        "staff_pin_blocked",
+        "De pincode van deze personeelspas is drie keer fout ingevoerd. De personeelspas is "
+        "op dit apparaat geblokkeerd; een andere medewerker kan helpen.",
+        "The PIN of this staff card was entered wrongly three times. The staff card is "
+        "blocked on this device; another staff member can help.",
+    )

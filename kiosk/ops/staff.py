@@ -1,15 +1,22 @@
 """Staff cards: a staff member's signed QR card and their PIN open what residents may not
 (the inspector's screen, a desk's override for an overdue resident, leaving a locked-down
 kiosk). The PIN is the staff member's, checked offline against the argon2id hash the
-snapshot brought; three wrong PINs block that card on this device, like a resident's."""
+snapshot brought; three wrong PINs block that card on this device, like a resident's.
+
+A staff card also lifts a resident card's PIN block on this device (`lift_pin_block`)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Final
 
+from kiosk.core.errors import HeitjeError
 from kiosk.db import ops_queries as oq
+from kiosk.db import pin_queries as pq
 from kiosk.db.ops_queries import read_only
+from kiosk.logs import redact
 from kiosk.ops import errors as err
 from kiosk.ops.context import OpsContext
 from kiosk.ops.pins import judge_pin
@@ -21,6 +28,13 @@ STAFF_ROLE_NAMES = {
     "kiosk-staff": ("kioskbeheerder", "kiosk staff"),
 }
 
+# Who may lift a resident card's PIN block: the people who help residents face to face, at the
+# counter and at the centre (kiosk staff look after the devices and the shops, the desk helps
+# residents with their cards). An inspector judges chores and has no business with a card.
+LIFT_ROLES: Final = ("kiosk-staff", "desk")
+
+log = logging.getLogger("kiosk.ops")
+
 
 @dataclass(frozen=True)
 class StaffMember:
@@ -28,6 +42,16 @@ class StaffMember:
     staff_id: str
     name: str
     role: str  # inspector | desk | kiosk-staff
+
+
+@dataclass(frozen=True)
+class PinBlockLifted:
+    """A resident card's PIN block lifted on this device: the holder types the PIN again."""
+
+    card_serial: str
+    staff_id: str
+    staff_role: str
+    at_ms: int
 
 
 class StaffOps:
@@ -68,6 +92,64 @@ class StaffOps:
         if wrong is not None:
             raise wrong
         return member
+
+    def lift_pin_block(
+        self, card_serial: str, staff_serial: str, staff_pin: str
+    ) -> OpHandle[PinBlockLifted]:
+        """Lift the PIN block three wrong PINs put on a resident card here (see
+        `lift_pin_block_now`)."""
+        return self.ctx.runner.write(
+            lambda: self.lift_pin_block_now(card_serial, staff_serial, staff_pin),
+            name="lift_pin_block",
+        )
+
+    def lift_pin_block_now(
+        self, card_serial: str, staff_serial: str, staff_pin: str
+    ) -> PinBlockLifted:
+        """One write transaction: the staff card (roles LIFT_ROLES) and its holder's PIN, then
+        the resident card's block on THIS device lifted and its wrong tries back to 0.
+
+        No ledger entry is signed: the block and the wrong tries live only in this device's
+        card_pins table (other devices count their own), so there is nothing to sync. A wrong
+        staff PIN is counted against the staff card (three block it here) and nothing is
+        lifted; the refusal is raised after the commit, so the count survives."""
+        ctx = self.ctx
+        refusal: HeitjeError | None = None
+        with ctx.store.transaction() as conn:
+            now = ctx.now()
+            card = oq.staff_card(conn, staff_serial) if isinstance(staff_serial, str) else None
+            member = _member(card, LIFT_ROLES)
+            assert card is not None
+            if card.pin_blocked:
+                raise err.staff_pin_blocked()
+            if card.pin_hash is None:
+                raise err.staff_no_pin()
+            holder = oq.card_holder(conn, card_serial) if isinstance(card_serial, str) else None
+            if holder is None:
+                raise err.unknown_card()
+            if holder.kind != "resident":
+                raise err.not_a_resident_card()
+            if not holder.pin_blocked:
+                raise err.pin_not_blocked()
+            refusal = judge_pin(conn, card.serial, card.pin_hash, card.wrong_tries, staff_pin, now)
+            if refusal is None:
+                pq.unblock(conn, holder.serial, now)
+        if refusal is not None:
+            log.info(
+                "PIN block of card %s not lifted: staff card %s refused (%s)",
+                redact(holder.serial),
+                redact(card.serial),
+                refusal.code,
+            )
+            # The staff card's third wrong PIN: say it is the staff card that is blocked now.
+            raise err.staff_pin_blocked() if refusal.code == "pin_blocked" else refusal
+        log.info(
+            "PIN block of card %s lifted on this device by staff %s (%s)",
+            redact(holder.serial),
+            member.staff_id,
+            member.role,
+        )
+        return PinBlockLifted(holder.serial, member.staff_id, member.role, now)
 
 
 def _member(card: oq.StaffCard | None, roles: Collection[str]) -> StaffMember:

@@ -382,7 +382,7 @@ De pincode van elke personeelspas in de demo: %3</translation>
     <name>ExitPage</name>
     <message>
         <source>Cancel</source>
-        <translation>Annuleren</translation>
+        <translation>Stoppen</translation>
     </message>
     <message>
         <source>Card of %1. Type the PIN, then touch Leave kiosk mode.</source>
@@ -536,7 +536,7 @@ De pincode van elke personeelspas in de demo: %3</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation>Annuleren</translation>
+        <translation>Stoppen</translation>
     </message>
     <message>
         <source>Open</source>
@@ -570,7 +570,7 @@ De pincode van elke personeelspas in de demo: %3</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation>Annuleren</translation>
+        <translation>Stoppen</translation>
     </message>
     <message>
         <source>Reject</source>
@@ -684,6 +684,48 @@ De pincode van elke personeelspas in de demo: %3</translation>
     <message>
         <source>Tick what you hand out:</source>
         <translation>Vink aan wat u meegeeft:</translation>
+    </message>
+</context>
+<context>
+    <name>LiftPinPage</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Stoppen</translation>
+    </message>
+    <message>
+        <source>Lift the block</source>
+        <translation>Blokkade opheffen</translation>
+    </message>
+    <message>
+        <source>Lifting the block…</source>
+        <translation>Blokkade opheffen…</translation>
+    </message>
+    <message>
+        <source>Staff PIN</source>
+        <translation>Pincode medewerker</translation>
+    </message>
+    <message>
+        <source>The staff member types their own PIN, then touches Lift the block.</source>
+        <translation>De medewerker tikt de eigen pincode in. Druk dan op Blokkade opheffen.</translation>
+    </message>
+</context>
+<context>
+    <name>LiftScanPage</name>
+    <message>
+        <source>A staff member of the desk or kiosk staff scans their staff card. The block is lifted on this counter only.</source>
+        <translation>Een baliemedewerker of kioskbeheerder scant de eigen personeelspas. De blokkade wordt alleen op deze kassa opgeheven.</translation>
+    </message>
+    <message>
+        <source>Camera picture</source>
+        <translation>Camerabeeld</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Stoppen</translation>
+    </message>
+    <message>
+        <source>Lift the PIN block</source>
+        <translation>Blokkade van de pincode opheffen</translation>
     </message>
 </context>
 <context>
@@ -976,6 +1018,10 @@ De pincode van elke personeelspas in de demo: %3</translation>
         <translation>%1 betaald. Over op de pas: %2.</translation>
     </message>
     <message>
+        <source>Block lifted</source>
+        <translation>Blokkade opgeheven</translation>
+    </message>
+    <message>
         <source>Next customer</source>
         <translation>Volgende klant</translation>
     </message>
@@ -994,6 +1040,18 @@ De pincode van elke personeelspas in de demo: %3</translation>
     <message>
         <source>Refunded</source>
         <translation>Terugbetaald</translation>
+    </message>
+    <message>
+        <source>Scan the card again</source>
+        <translation>Scan de pas opnieuw</translation>
+    </message>
+    <message>
+        <source>Staff: lift the block</source>
+        <translation>Medewerker: blokkade opheffen</translation>
+    </message>
+    <message>
+        <source>The card can be used again. The card holder types their PIN again at the next payment.</source>
+        <translation>De pas kan weer gebruikt worden. Bij de volgende betaling tikt de klant de pincode opnieuw in.</translation>
     </message>
     <message>
         <source>The receipt is printed.</source>

@@ -56,6 +56,8 @@ COUNTER_CONTEXTS = {  # the classes of kiosk/ui/screens/counter*.py that hold te
     "PinPage",
     "ResultPage",
     "RefundPage",
+    "LiftScanPage",
+    "LiftPinPage",
     "AmountPad",
     "PinPad",
     "DayPage",

@@ -1,9 +1,12 @@
 """The merchant counter: a keypad for the amount, then the card; a confirmation with the
 amount and what will remain; the PIN pad when the card needs it; "Paid" once the payment is
 committed, and a receipt. From the day's list: a refund. The day's list and total, the
-end-of-day summary, and the offline limits in force, always on screen.
+end-of-day summary, and the offline limits in force, always on screen. A card blocked by three
+wrong PINs: a staff member (desk or kiosk staff) scans their staff card and types their PIN,
+and the block on this counter is lifted (`device.staff.lift_pin_block`).
 
-Everything goes through `device.counter` (kiosk/ops/counter.py) as an op with a success and a
+Everything goes through `device.counter` (kiosk/ops/counter.py; the lift through
+`device.staff`, kiosk/ops/staff.py) as an op with a success and a
 failure callback; the screen never waits for the disk, the network or the printer, and shows
 refusals as their words (`error.message(lang)`). One scan makes one action: a card is taken
 only while the screen waits for one, and never while an op is in flight.
@@ -36,6 +39,7 @@ from kiosk.ops.results import (
     PaymentQuote,
     Refunded,
 )
+from kiosk.ops.staff import PinBlockLifted
 from kiosk.printing.receipts import PaymentReceipt, RefundReceipt
 from kiosk.ui.bridge import Bridge
 from kiosk.ui.i18n import Retranslating, Translations
@@ -48,6 +52,8 @@ from kiosk.ui.screens.counter_pages import (
     AmountPage,
     ConfirmPage,
     CounterState,
+    LiftPinPage,
+    LiftScanPage,
     LimitsLabel,
     PinPage,
     RefundPage,
@@ -59,6 +65,9 @@ __all__ = ["CounterScreen", "Page"]
 
 # Refusals of a payment the PIN pad handles itself (it stays, with the words).
 PIN_CODES = frozenset({"pin_needed", "pin_wrong"})
+# ... and of lifting a block: a wrong staff PIN stays on the staff PIN pad; any other refusal
+# goes back to scanning a staff card, with its words.
+LIFT_PIN_CODES = frozenset({"pin_wrong"})
 
 
 class Page(Enum):
@@ -70,6 +79,8 @@ class Page(Enum):
     REFUND = "refund"
     DAY = "day"
     SUMMARY = "summary"
+    LIFT_SCAN = "lift_scan"  # a staff member lifts a PIN block: their staff card
+    LIFT_PIN = "lift_pin"  # ... and their PIN
 
 
 class CounterScreen(Retranslating, QWidget):
@@ -120,6 +131,8 @@ class CounterScreen(Retranslating, QWidget):
         self.refund_page = RefundPage(state, lang)
         self.day_page = DayPage(lang)
         self.summary_page = SummaryPage(lang)
+        self.lift_scan_page = LiftScanPage(state, lang, camera=self._scan.camera is not None)
+        self.lift_pin_page = LiftPinPage(state, lang)
         self.pages: dict[Page, QWidget] = {
             Page.AMOUNT: self.amount_page,
             Page.SCAN: self.scan_page,
@@ -129,6 +142,8 @@ class CounterScreen(Retranslating, QWidget):
             Page.REFUND: self.refund_page,
             Page.DAY: self.day_page,
             Page.SUMMARY: self.summary_page,
+            Page.LIFT_SCAN: self.lift_scan_page,
+            Page.LIFT_PIN: self.lift_pin_page,
         }
         self.stack = QStackedWidget()
         for page, widget in self.pages.items():
@@ -157,7 +172,14 @@ class CounterScreen(Retranslating, QWidget):
             r.detail,
             r.receipt,
         )
-        self.result_next, self.result_retry = r.next, r.retry
+        self.result_next, self.result_retry, self.result_lift = r.next, r.retry, r.lift
+        self.lift_scan_message, self.lift_scan_cancel = (
+            self.lift_scan_page.message,
+            self.lift_scan_page.cancel,
+        )
+        lp = self.lift_pin_page
+        self.lift_pad, self.lift_go, self.lift_message = lp.pad, lp.go, lp.message
+        self.lift_pin_cancel = lp.cancel
         f = self.refund_page
         self.refund_pad, self.refund_go, self.refund_message = f.pad, f.go, f.message
         self.refund_cancel = f.cancel
@@ -175,6 +197,10 @@ class CounterScreen(Retranslating, QWidget):
         self.pin_page.cancel.clicked.connect(self.new_customer)
         self.result_next.clicked.connect(self.new_customer)
         self.result_retry.clicked.connect(self._retry)
+        self.result_lift.clicked.connect(self.start_lift)
+        self.lift_scan_cancel.clicked.connect(self._cancel_lift)
+        self.lift_go.clicked.connect(self._lift)
+        self.lift_pin_cancel.clicked.connect(self._cancel_lift)
         self.refund_go.clicked.connect(self._refund)
         self.refund_cancel.clicked.connect(lambda: self.show_page(Page.DAY))
         self.day_page.back.connect(self.new_customer)
@@ -219,9 +245,13 @@ class CounterScreen(Retranslating, QWidget):
         """A checked card (camera, hand scanner or typed): one scan, one action, and only when
         the screen waits for a card."""
         state = self.state
+        if state.busy is None and self.page is Page.LIFT_SCAN:
+            self._staff_card(serial)
+            return
         if state.busy is not None or state.amount is None or not self._waits_for_card():
             return
         state.scan_error = None
+        state.card = serial
         state.busy = "quote"
         ticket = self._next_ticket()
         self._ops.quote(serial, state.amount).success(
@@ -232,6 +262,10 @@ class CounterScreen(Retranslating, QWidget):
     def on_refused(self, error: HeitjeError) -> None:
         """A scan the card check refused (revoked, not ours, unreadable): its words, in place."""
         state = self.state
+        if state.busy is None and self.page is Page.LIFT_SCAN:
+            state.lift_error = error
+            self.lift_scan_page.retranslate()
+            return
         if state.busy is not None or state.amount is None or not self._waits_for_card():
             return
         state.scan_error = error
@@ -251,6 +285,8 @@ class CounterScreen(Retranslating, QWidget):
     def show_page(self, page: Page) -> None:
         if page is not Page.PIN:
             self.pin_pad.clear()
+        if page is not Page.LIFT_PIN:
+            self.lift_pad.clear()
         self.stack.setCurrentWidget(self.pages[page])
         if page in (Page.DAY, Page.SUMMARY):
             self._load(page)
@@ -270,6 +306,8 @@ class CounterScreen(Retranslating, QWidget):
             self.pin_page,
             self.result_page,
             self.refund_page,
+            self.lift_scan_page,
+            self.lift_pin_page,
         ):
             page.retranslate()
 
@@ -379,6 +417,67 @@ class CounterScreen(Retranslating, QWidget):
             self.state.outcome = self.state.scan_error = None
             self.state.retry_card = False
             self.show_page(Page.SCAN)
+
+    # -- lifting a PIN block -------------------------------------------------------------------
+
+    def start_lift(self) -> None:
+        """From the refused page of a blocked card: the next scan is a staff member's card."""
+        state = self.state
+        if state.busy is not None or not state.can_lift():
+            return
+        self._next_ticket()
+        state.lift_staff, state.lift_error = None, None
+        self._scan.forget()  # the staff card may be one scanned a moment ago
+        self.show_page(Page.LIFT_SCAN)
+
+    def _staff_card(self, serial: str) -> None:
+        self.state.lift_staff, self.state.lift_error = serial, None
+        self.show_page(Page.LIFT_PIN)
+
+    def _lift(self) -> None:
+        state = self.state
+        card, staff = state.card, state.lift_staff
+        if state.busy is not None or card is None or staff is None or not self.lift_pad.complete():
+            return
+        pin = self.lift_pad.pin
+        self.lift_pad.clear()
+        state.busy = "lift"
+        ticket = self._next_ticket()
+        self._device.staff.lift_pin_block(card, staff, pin).success(self._lifted).failure(
+            lambda error: self._lift_refused(ticket, error)
+        )
+        self._render()
+
+    def _lifted(self, lifted: PinBlockLifted) -> None:
+        """Lifted (always shown: it is committed): the card is scanned again to pay."""
+        state = self.state
+        state.busy = None
+        state.outcome, state.receipt, state.retry_card = lifted, None, True
+        state.lift_staff = state.lift_error = None
+        self._scan.forget()  # the resident's card acts again at once
+        self.show_page(Page.RESULT)
+
+    def _lift_refused(self, ticket: int, error: HeitjeError) -> None:
+        state = self.state
+        state.busy = None
+        if ticket != self._ticket:
+            return
+        state.lift_error = error
+        if error.code in LIFT_PIN_CODES:
+            self.show_page(Page.LIFT_PIN)
+            return
+        state.lift_staff = None  # another staff card, or Cancel
+        self._scan.forget()
+        self.show_page(Page.LIFT_SCAN)
+
+    def _cancel_lift(self) -> None:
+        """Back to the refused page of the blocked card."""
+        state = self.state
+        if state.busy is not None:
+            return
+        self._next_ticket()
+        state.lift_staff = state.lift_error = None
+        self.show_page(Page.RESULT)
 
     # -- refunds -------------------------------------------------------------------------------
 
@@ -509,8 +608,10 @@ class CounterScreen(Retranslating, QWidget):
         self._ops.limits().success(landed).failure(failed)
 
     def _on_frame(self, image: QImage) -> None:
-        if self.page is Page.SCAN:
-            self.preview.setPixmap(
+        previews = {Page.SCAN: self.preview, Page.LIFT_SCAN: self.lift_scan_page.preview}
+        preview = previews.get(self.page)
+        if preview is not None:
+            preview.setPixmap(
                 QPixmap.fromImage(image).scaled(
                     PREVIEW_W, PREVIEW_H, Qt.AspectRatioMode.KeepAspectRatio
                 )

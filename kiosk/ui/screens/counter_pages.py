@@ -1,7 +1,8 @@
 """The pages of a payment at the counter, and the limits line above them. Each page draws
 itself from the screen's `CounterState` in `retranslate()` (on a language change, and when the
 screen calls it after the state changed); the screen (kiosk/ui/screens/counter.py) runs the
-flow and the ops and wires the buttons."""
+flow and the ops and wires the buttons. LiftScanPage and LiftPinPage are a staff member's
+lifting a card's PIN block (three wrong PINs) on this device."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.core.errors import HeitjeError, Lang
 from kiosk.ops.results import CounterLimits, DayRow, Payment, PaymentQuote, Refunded
+from kiosk.ops.staff import PinBlockLifted
 from kiosk.ui.i18n import Retranslating
 from kiosk.ui.screens.counter_pads import AmountPad, PinPad, amount_text, fill
 from kiosk.ui.theme import repolish
@@ -29,6 +31,8 @@ __all__ = [
     "AmountPage",
     "ConfirmPage",
     "CounterState",
+    "LiftPinPage",
+    "LiftScanPage",
     "LimitsLabel",
     "PinPage",
     "RefundPage",
@@ -37,7 +41,8 @@ __all__ = [
 ]
 
 PREVIEW_W, PREVIEW_H = 320, 240
-Busy = Literal["quote", "pay", "refund"]
+Busy = Literal["quote", "pay", "refund", "lift"]
+PIN_BLOCKED = "pin_blocked"  # the refusal whose page offers a staff member to lift it
 
 
 @dataclass
@@ -47,16 +52,28 @@ class CounterState:
     amount: int | None = None
     busy: Busy | None = None  # the op in flight: scans and touches wait for its outcome
     quote: PaymentQuote | None = None
+    card: str | None = None  # the serial of the card last scanned for a payment
     scan_error: HeitjeError | None = None
-    outcome: Payment | Refunded | HeitjeError | None = None
+    outcome: Payment | Refunded | PinBlockLifted | HeitjeError | None = None
     retry_card: bool = False  # the outcome is a refused payment: another card may try
     receipt: str | HeitjeError | None = None  # "printing" | "printed" | the print's error
     pin_error: HeitjeError | None = None
     refund_row: DayRow | None = None
     refund_error: HeitjeError | None = None
+    lift_staff: str | None = None  # the staff card scanned to lift the block on `card`
+    lift_error: HeitjeError | None = None
     limits: CounterLimits | None = None
     limits_known: bool = False
     online: bool | None = None  # the last sync round's (None: no round yet, or no sync)
+
+    def can_lift(self) -> bool:
+        """The refusal on screen is the card's PIN block: a staff member may lift it."""
+        outcome = self.outcome
+        return (
+            isinstance(outcome, HeitjeError)
+            and outcome.code == PIN_BLOCKED
+            and self.card is not None
+        )
 
     def new_customer(self) -> None:
         """Forget everything of the last customer; keep what describes the counter."""
@@ -362,8 +379,10 @@ class ResultPage(Retranslating, _Page):
         self.receipt = _label("result_receipt")
         self.next = _button("result_next", primary=True)
         self.retry = _button("result_retry")
+        self.lift = _button("result_lift")
         buttons = QHBoxLayout()
         buttons.addWidget(self.retry)
+        buttons.addWidget(self.lift)
         buttons.addStretch(1)
         buttons.addWidget(self.next)
         col = QVBoxLayout(self)
@@ -379,6 +398,9 @@ class ResultPage(Retranslating, _Page):
         self.next.setText(self.tr("Next customer"))
         self.retry.setText(self.tr("Try another card"))
         self.retry.setVisible(state.retry_card)
+        self.lift.setText(self.tr("Staff: lift the block"))
+        self.lift.setVisible(state.can_lift())
+        self.lift.setEnabled(state.busy is None)
         if isinstance(outcome, Payment):
             self.headline.setText(self.tr("Paid"))
             set_tone(self.headline, "ok")
@@ -399,6 +421,16 @@ class ResultPage(Retranslating, _Page):
                     money(outcome.remaining),
                 )
             )
+        elif isinstance(outcome, PinBlockLifted):
+            self.headline.setText(self.tr("Block lifted"))
+            set_tone(self.headline, "ok")
+            self.detail.setText(
+                self.tr(
+                    "The card can be used again. The card holder types their PIN again at the "
+                    "next payment."
+                )
+            )
+            self.retry.setText(self.tr("Scan the card again"))
         elif isinstance(outcome, HeitjeError):
             self.headline.setText(self.tr("Not paid"))
             set_tone(self.headline, "refused")
@@ -467,5 +499,81 @@ class RefundPage(Retranslating, _Page):
         elif row is not None and cents is not None and cents > row.refundable:
             text = self.tr("That is more than is left of the payment (%1).")
             _message(self.message, fill(text, money(row.refundable)), "refused")
+        else:
+            _message(self.message, "")
+
+
+class LiftScanPage(Retranslating, _Page):
+    """Lifting a PIN block, first step: a staff member scans their staff card (the next scan
+    is taken as theirs); a refusal of the lift comes back here with its words."""
+
+    def __init__(self, state: CounterState, lang: Callable[[], Lang], *, camera: bool) -> None:
+        super().__init__(state, lang)
+        self.title = _label("lift_scan_title", size="title")
+        self.hint = _label("lift_scan_hint")
+        self.message = _label("lift_scan_message")
+        self.preview = QLabel()
+        self.preview.setObjectName("lift_preview")
+        self.preview.setFixedSize(PREVIEW_W, PREVIEW_H)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setVisible(camera)
+        self.cancel = _button("lift_scan_cancel")
+        left = QVBoxLayout()
+        for w in (self.title, self.hint, self.message):
+            left.addWidget(w)
+        left.addStretch(1)
+        left.addWidget(self.cancel, 0, Qt.AlignmentFlag.AlignLeft)
+        row = QHBoxLayout(self)
+        row.addLayout(left, 3)
+        row.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        state = self.state
+        self.title.setText(self.tr("Lift the PIN block"))
+        self.hint.setText(
+            self.tr(
+                "A staff member of the desk or kiosk staff scans their staff card. The block "
+                "is lifted on this counter only."
+            )
+        )
+        self.preview.setAccessibleName(self.tr("Camera picture"))
+        self.cancel.setText(self.tr("Cancel"))
+        self.cancel.setEnabled(state.busy is None)
+        if state.lift_error is not None:
+            _message(self.message, state.lift_error.message(self._lang()), "refused")
+        else:
+            _message(self.message, "")
+
+
+class LiftPinPage(Retranslating, _Page):
+    """Lifting a PIN block, second step: the staff member types their own PIN."""
+
+    def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
+        super().__init__(state, lang)
+        self.title = _label("lift_pin_title", size="title")
+        self.hint = _label("lift_pin_hint")
+        self.pad = PinPad()
+        self.message = _label("lift_pin_message")
+        self.go = _button("lift_go", primary=True)
+        self.cancel = _button("lift_pin_cancel")
+        self.pad.changed.connect(self.retranslate)
+        _pad_beside(self, self.pad, [self.title, self.hint, self.message], [self.go, self.cancel])
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        state = self.state
+        self.title.setText(self.tr("Staff PIN"))
+        self.hint.setText(
+            self.tr("The staff member types their own PIN, then touches Lift the block.")
+        )
+        self.go.setText(self.tr("Lift the block"))
+        self.go.setEnabled(self.pad.complete() and state.busy is None)
+        self.cancel.setText(self.tr("Cancel"))
+        self.cancel.setEnabled(state.busy is None)
+        if state.busy == "lift":
+            _message(self.message, self.tr("Lifting the block\u2026"))
+        elif state.lift_error is not None:
+            _message(self.message, state.lift_error.message(self._lang()), "refused")
         else:
             _message(self.message, "")
