@@ -91,8 +91,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     server = args.server or config.server_url
     if not server:
         print(
-            "enrol: no server: give --server URL or set server_url in "
-            f"{data_dir / CONFIG_FILE}",
+            f"enrol: no server: give --server URL or set server_url in {data_dir / CONFIG_FILE}",
             file=sys.stderr,
         )
         return 2
