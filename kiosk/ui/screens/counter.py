@@ -39,7 +39,7 @@ from kiosk.ops.results import (
     PaymentQuote,
     Refunded,
 )
-from kiosk.ops.staff import PinBlockLifted
+from kiosk.ops.staff import LIFT_ROLES, PinBlockLifted
 from kiosk.printing.receipts import PaymentReceipt, RefundReceipt
 from kiosk.ui.bridge import Bridge
 from kiosk.ui.i18n import Retranslating, Translations
@@ -431,8 +431,23 @@ class CounterScreen(Retranslating, QWidget):
         self.show_page(Page.LIFT_SCAN)
 
     def _staff_card(self, serial: str) -> None:
-        self.state.lift_staff, self.state.lift_error = serial, None
-        self.show_page(Page.LIFT_PIN)
+        """Whose card this is, before their PIN: a card that may not lift (an inspector's, a
+        resident's) is refused at once, not after a PIN typed for nothing."""
+        state = self.state
+        state.busy = "lift"
+        ticket = self._next_ticket()
+
+        def known(_member: object) -> None:
+            state.busy = None
+            if ticket != self._ticket:
+                return
+            state.lift_staff, state.lift_error = serial, None
+            self.show_page(Page.LIFT_PIN)
+
+        self._device.staff.identify(serial, LIFT_ROLES).success(known).failure(
+            lambda error: self._lift_refused(ticket, error)
+        )
+        self._render()
 
     def _lift(self) -> None:
         state = self.state
