@@ -728,7 +728,7 @@ class LedgerStore:
             the_box = lq.box(conn, loan.klusbox_id)
             assert the_box is not None  # the loan's foreign key
             back = lq.indexes(returned, the_box.components)
-            out = set(loan.handed_out) or set(the_box.components)
+            out = loan.lines_out(the_box)
             got = {the_box.components[i] for i in set(returned)}
             missing = sorted(out - got)
             missing_ix = [i for i, x in enumerate(the_box.components) if x in missing]

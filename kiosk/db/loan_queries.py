@@ -20,6 +20,8 @@ from kiosk.db.errors import LedgerError
 LOANS = m.Loan.__table__
 BOXES = m.Klusbox.__table__
 COMPONENTS = m.KlusboxComponent.__table__
+CARDS = m.Card.__table__
+RESIDENTS = m.Resident.__table__
 CONDITIONS = ("good", "worn", "damaged")  # noted at a return; "damaged" means repair
 
 
@@ -39,10 +41,16 @@ class OpenLoan:
     klusbox_id: str
     klusbox_name: str
     resident_id: str
+    resident_name: str
     lent_at: int
     due_at: int
     handed_out: tuple[str, ...]  # the component lines handed out
     override_staff: str | None
+
+    def lines_out(self, of: Box) -> frozenset[str]:
+        """The box's lines that went out. A loan lent at another desk (from a snapshot)
+        comes without its lines: everything went out."""
+        return frozenset(self.handed_out) or frozenset(of.components)
 
 
 def box(conn: Connection, box_id: str) -> Box | None:
@@ -60,6 +68,20 @@ def box(conn: Connection, box_id: str) -> Box | None:
     return Box(row.id, row.name, row.kind, row.neighbourhood_id, lines, bool(row.maintenance))
 
 
+def label_box_id(conn: Connection, serial: str) -> tuple[str, bool]:
+    """The box a scanned label names and whether the label is revoked: the card row's
+    klusbox_id where this device holds the label (the demo's), else the serial itself (on
+    the server a box's id is its label's serial)."""
+    card = conn.execute(
+        select(CARDS.c.klusbox_id, CARDS.c.status).where(
+            CARDS.c.serial == serial, CARDS.c.kind == "klusbox"
+        )
+    ).first()
+    if card is None:
+        return serial, False
+    return card.klusbox_id or serial, card.status != "active"
+
+
 def replace_components(conn: Connection, box_id: str, lines: Sequence[str]) -> None:
     """The box's component lines as the server sent them (in the snapshot's transaction)."""
     conn.execute(delete(COMPONENTS).where(COMPONENTS.c.klusbox_id == box_id))
@@ -71,8 +93,9 @@ def replace_components(conn: Connection, box_id: str, lines: Sequence[str]) -> N
 
 def _open(conn: Connection, where: object) -> list[OpenLoan]:
     rows = conn.execute(
-        select(LOANS, BOXES.c.name.label("box_name"))
+        select(LOANS, BOXES.c.name.label("box_name"), RESIDENTS.c.name.label("resident_name"))
         .join(BOXES, BOXES.c.id == LOANS.c.klusbox_id)
+        .join(RESIDENTS, RESIDENTS.c.id == LOANS.c.resident_id)
         .where(LOANS.c.returned_at.is_(None), where)  # type: ignore[arg-type]
         .order_by(LOANS.c.due_at, LOANS.c.id)
     )
@@ -82,6 +105,7 @@ def _open(conn: Connection, where: object) -> list[OpenLoan]:
             r.klusbox_id,
             r.box_name,
             r.resident_id,
+            r.resident_name,
             int(r.lent_at),
             int(r.due_at),
             tuple(_lines(r.handed_out)),

@@ -362,6 +362,7 @@ class ClaimRow:
     reason: str | None
     updated_at: int
     chore_title_en: str | None = None
+    klusbox_kind: str | None = None  # what kind of box the chore needs
 
 
 def resident_claims(conn: Connection, resident_id: str) -> list[ClaimRow]:
@@ -374,6 +375,7 @@ def resident_claims(conn: Connection, resident_id: str) -> list[ClaimRow]:
             CHORES.c.reward,
             CHORES.c.starts_at,
             CHORES.c.ends_at,
+            CHORES.c.klusbox_kind,
         )
         .join(CHORES, CHORES.c.id == CLAIMS.c.chore_id)
         .where(CLAIMS.c.resident_id == resident_id)
@@ -392,6 +394,7 @@ def resident_claims(conn: Connection, resident_id: str) -> list[ClaimRow]:
             r.reason,
             int(r.updated_at),
             r.title_en,
+            r.klusbox_kind,
         )
         for r in rows
     ]

@@ -19,12 +19,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Final
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from kiosk.core.days import day_bounds, local
 from kiosk.core.errors import HeitjeError
 from kiosk.db import loan_queries as lq
-from kiosk.db import models as m
 from kiosk.db import ops_queries as oq
 from kiosk.db.ops_queries import read_only
 from kiosk.ops import errors as err
@@ -273,14 +272,9 @@ class DeskOps(ClaimOps):
     def _box(self, conn: Connection, label_serial: str) -> lq.Box:
         if not isinstance(label_serial, str):
             raise err.unknown_klusbox()
-        card = conn.execute(
-            select(m.Card.klusbox_id, m.Card.status).where(
-                m.Card.serial == label_serial, m.Card.kind == "klusbox"
-            )
-        ).first()
-        if card is not None and card.status != "active":
+        box_id, revoked = lq.label_box_id(conn, label_serial)
+        if revoked:
             raise err.card_revoked()
-        box_id = card.klusbox_id if card is not None and card.klusbox_id else label_serial
         found = lq.box(conn, box_id)
         if found is None:
             raise err.unknown_klusbox()
@@ -291,7 +285,7 @@ class DeskOps(ClaimOps):
     def _box_view(self, conn: Connection, label_serial: str, now: int) -> BoxView:
         the_box = self._box(conn, label_serial)
         open_loan = lq.open_loan_of_box(conn, the_box.id)
-        loan = _desk_loan(conn, open_loan, the_box, now) if open_loan is not None else None
+        loan = _desk_loan(open_loan, the_box, now) if open_loan is not None else None
         if loan is not None:
             status = "lent"
             words = w.box_status_words(status, loan.due_at, loan.resident_name)
@@ -314,23 +308,14 @@ def _named(name: str, words: Words) -> Words:
     return Words(f"{name}{w.DASH}{words.nl}", f"{name}{w.DASH}{words.en}")
 
 
-def _resident_names(conn: Connection, ids: set[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    rows = conn.execute(select(m.Resident.id, m.Resident.name).where(m.Resident.id.in_(ids)))
-    return {r.id: r.name for r in rows}
-
-
-def _desk_loan(conn: Connection, loan: lq.OpenLoan, the_box: lq.Box, now: int) -> DeskLoan:
-    name = _resident_names(conn, {loan.resident_id}).get(loan.resident_id, "")
-    # A loan lent at another desk comes without its lines: everything went out.
-    out = set(loan.handed_out) or set(the_box.components)
+def _desk_loan(loan: lq.OpenLoan, the_box: lq.Box, now: int) -> DeskLoan:
+    out = loan.lines_out(the_box)
     return DeskLoan(
         loan_id=loan.id,
         klusbox_id=loan.klusbox_id,
         box_name=loan.klusbox_name,
         resident_id=loan.resident_id,
-        resident_name=name,
+        resident_name=loan.resident_name,
         lent_at=loan.lent_at,
         due_at=loan.due_at,
         overdue=loan.due_at < now,
@@ -343,12 +328,10 @@ def _desk_loan(conn: Connection, loan: lq.OpenLoan, the_box: lq.Box, now: int) -
 def _overdue_lines(
     conn: Connection, now: int, resident_id: str | None = None
 ) -> tuple[OverdueLine, ...]:
-    loans = lq.overdue(conn, now, resident_id)
-    names = _resident_names(conn, {x.resident_id for x in loans})
     lines = []
-    for x in loans:
+    for x in lq.overdue(conn, now, resident_id):
         days = days_overdue(x.due_at, now)
-        who = names.get(x.resident_id, "")
+        who = x.resident_name
         lines.append(
             OverdueLine(
                 x.id,
@@ -367,16 +350,9 @@ def _overdue_lines(
 
 def _claim_for(conn: Connection, resident_id: str, kind: str, now: int) -> oq.ClaimRow | None:
     """The resident's open claim on a chore that needs this kind of box (not yet over)."""
-    claims = [
+    fitting = [
         c
         for c in oq.resident_claims(conn, resident_id)
-        if c.status in _OPEN_CLAIMS and c.ends_at > now
+        if c.status in _OPEN_CLAIMS and c.ends_at > now and c.klusbox_kind == kind
     ]
-    if not claims:
-        return None
-    rows = conn.execute(
-        select(m.Chore.id, m.Chore.klusbox_kind).where(m.Chore.id.in_({c.chore_id for c in claims}))
-    )
-    kinds = {r.id: r.klusbox_kind for r in rows}
-    fitting = [c for c in claims if kinds.get(c.chore_id) == kind]
     return min(fitting, key=lambda c: (c.ends_at, c.id)) if fitting else None
