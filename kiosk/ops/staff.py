@@ -8,9 +8,11 @@ A staff card also lifts a resident card's PIN block on this device (`lift_pin_bl
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Final
+
+from sqlalchemy import Connection
 
 from kiosk.core.errors import HeitjeError
 from kiosk.db import ops_queries as oq
@@ -79,18 +81,11 @@ class StaffOps:
 
     def check_now(self, card_serial: str, pin: str, roles: Collection[str] = ()) -> StaffMember:
         ctx = self.ctx
-        with read_only(ctx.engine) as conn:
-            card = oq.staff_card(conn, card_serial) if isinstance(card_serial, str) else None
-        member = _member(card, roles)
-        assert card is not None
-        if card.pin_blocked:
-            raise err.pin_blocked()
-        if card.pin_hash is None:
-            raise err.staff_no_pin()
         with ctx.store.transaction() as conn:
-            wrong = judge_pin(conn, card.serial, card.pin_hash, card.wrong_tries, pin, ctx.now())
+            member, card, pin_hash = _pin_checkable(conn, card_serial, roles, err.pin_blocked)
+            wrong = judge_pin(conn, card.serial, pin_hash, card.wrong_tries, pin, ctx.now())
         if wrong is not None:
-            raise wrong
+            raise wrong  # after the commit: the wrong try is counted
         return member
 
     def lift_pin_block(
@@ -117,13 +112,9 @@ class StaffOps:
         refusal: HeitjeError | None = None
         with ctx.store.transaction() as conn:
             now = ctx.now()
-            card = oq.staff_card(conn, staff_serial) if isinstance(staff_serial, str) else None
-            member = _member(card, LIFT_ROLES)
-            assert card is not None
-            if card.pin_blocked:
-                raise err.staff_pin_blocked()
-            if card.pin_hash is None:
-                raise err.staff_no_pin()
+            member, card, pin_hash = _pin_checkable(
+                conn, staff_serial, LIFT_ROLES, err.staff_pin_blocked
+            )
             holder = oq.card_holder(conn, card_serial) if isinstance(card_serial, str) else None
             if holder is None:
                 raise err.unknown_card()
@@ -131,7 +122,7 @@ class StaffOps:
                 raise err.not_a_resident_card()
             if not holder.pin_blocked:
                 raise err.pin_not_blocked()
-            refusal = judge_pin(conn, card.serial, card.pin_hash, card.wrong_tries, staff_pin, now)
+            refusal = judge_pin(conn, card.serial, pin_hash, card.wrong_tries, staff_pin, now)
             if refusal is None:
                 pq.unblock(conn, holder.serial, now)
         if refusal is not None:
@@ -150,6 +141,21 @@ class StaffOps:
             member.role,
         )
         return PinBlockLifted(holder.serial, member.staff_id, member.role, now)
+
+
+def _pin_checkable(
+    conn: Connection, serial: str, roles: Collection[str], blocked: Callable[[], HeitjeError]
+) -> tuple[StaffMember, oq.StaffCard, str]:
+    """A staff card (of `roles`) whose holder's PIN can be judged here, with its PIN hash;
+    raises what refuses the card itself (`blocked()` for one already blocked here)."""
+    card = oq.staff_card(conn, serial) if isinstance(serial, str) else None
+    member = _member(card, roles)
+    assert card is not None
+    if card.pin_blocked:
+        raise blocked()
+    if card.pin_hash is None:
+        raise err.staff_no_pin()
+    return member, card, card.pin_hash
 
 
 def _member(card: oq.StaffCard | None, roles: Collection[str]) -> StaffMember:
