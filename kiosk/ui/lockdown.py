@@ -36,7 +36,7 @@ from kiosk.ui.i18n import Retranslating, Translations
 from kiosk.ui.scan_input import ScanInput
 from kiosk.ui.screens.counter_pads import PinPad, fill
 from kiosk.ui.shell import DEFAULT_IDLE_MS, Shell
-from kiosk.ui.theme import repolish
+from kiosk.ui.theme import show_message
 
 __all__ = [
     "EXIT_ROLES",
@@ -141,14 +141,6 @@ class QuitKeyFilter(QObject):
 
 def _touch_screen() -> bool:
     return any(d.type() == QInputDevice.DeviceType.TouchScreen for d in QInputDevice.devices())
-
-
-def _message(label: QLabel, text: str, tone: str | None = None) -> None:
-    label.setText(text)
-    if label.property("tone") != (tone if text else None):
-        label.setProperty("tone", tone if text else None)
-        repolish(label)
-    label.setVisible(bool(text))
 
 
 class ExitPage(Retranslating, QWidget):
@@ -347,15 +339,15 @@ class ExitPage(Retranslating, QWidget):
                 fill(self.tr("Card of %1. Type the PIN, then touch Leave kiosk mode."), member.name)
             )
         if self.busy == "identify":
-            _message(self.message, self.tr("Reading the card\u2026"))
+            show_message(self.message, self.tr("Reading the card\u2026"))
         elif self.busy == "check":
-            _message(self.message, self.tr("Checking the PIN\u2026"))
+            show_message(self.message, self.tr("Checking the PIN\u2026"))
         elif self.busy == "leaving":
-            _message(self.message, self.tr("Leaving kiosk mode\u2026"), "ok")
+            show_message(self.message, self.tr("Leaving kiosk mode\u2026"), "ok")
         elif self.error is not None:
-            _message(self.message, self.error.message(lang), "refused")
+            show_message(self.message, self.error.message(lang), "refused")
         else:
-            _message(self.message, "")
+            show_message(self.message, "")
 
 
 class Lockdown(QObject):

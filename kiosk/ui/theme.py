@@ -375,6 +375,20 @@ def repolish(widget: QWidget) -> None:
     widget.update()
 
 
+def set_tone(widget: QWidget, tone: str | None) -> None:
+    """The widget's tone (ok, warning, refused; None: plain), restyled only when it changes."""
+    if widget.property("tone") != tone:
+        widget.setProperty("tone", tone)
+        repolish(widget)
+
+
+def show_message(label: QLabel, text: str, tone: str | None = None) -> None:
+    """A line that is there only when it says something, in its tone."""
+    label.setText(text)
+    set_tone(label, tone if text else None)
+    label.setVisible(bool(text))
+
+
 class Themes(QObject):
     """The app's current theme, switched at run time (a touch on `ContrastButton`)."""
 

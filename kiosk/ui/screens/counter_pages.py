@@ -25,7 +25,7 @@ from kiosk.ops.results import CounterLimits, DayRow, Payment, PaymentQuote, Refu
 from kiosk.ops.staff import PinBlockLifted
 from kiosk.ui.i18n import Retranslating
 from kiosk.ui.screens.counter_pads import AmountPad, PinPad, amount_text, fill
-from kiosk.ui.theme import repolish
+from kiosk.ui.theme import set_tone, show_message
 
 __all__ = [
     "AmountPage",
@@ -97,18 +97,6 @@ def _button(name: str, *, primary: bool = False) -> QPushButton:
     if primary:
         button.setProperty("kind", "primary")
     return button
-
-
-def set_tone(label: QLabel, tone: str | None) -> None:
-    if label.property("tone") != tone:
-        label.setProperty("tone", tone)
-        repolish(label)
-
-
-def _message(label: QLabel, text: str, tone: str | None = None) -> None:
-    label.setText(text)
-    set_tone(label, tone if text else None)
-    label.setVisible(bool(text))
 
 
 def _pad_beside(
@@ -260,11 +248,11 @@ class ScanPage(Retranslating, _Page):
         for w in (self.serial_input, self.serial_go, self.cancel):
             w.setEnabled(state.busy is None)
         if state.busy == "quote":
-            _message(self.message, self.tr("Checking the card\u2026"))
+            show_message(self.message, self.tr("Checking the card\u2026"))
         elif state.scan_error is not None:
-            _message(self.message, state.scan_error.message(self._lang()), "refused")
+            show_message(self.message, state.scan_error.message(self._lang()), "refused")
         else:
-            _message(self.message, "")
+            show_message(self.message, "")
 
 
 class ConfirmPage(Retranslating, _Page):
@@ -306,12 +294,12 @@ class ConfirmPage(Retranslating, _Page):
         self.cancel.setText(self.tr("Cancel"))
         self.cancel.setEnabled(busy is None)
         self.go.setEnabled(quote is not None and busy is None)
-        _message(self.message, self.tr("Paying\u2026") if busy == "pay" else "")
+        show_message(self.message, self.tr("Paying\u2026") if busy == "pay" else "")
         if quote is None:
             for label in (self.amount, self.balance, self.remaining):
                 label.setText("")
-            _message(self.limits, "")
-            _message(self.pin, "")
+            show_message(self.limits, "")
+            show_message(self.pin, "")
             self.go.setText(self.tr("Pay"))
             return
         money = self.money
@@ -324,16 +312,16 @@ class ConfirmPage(Retranslating, _Page):
                 "Offline limits in force: at most %1 a payment; this card can spend %2 "
                 "more here today."
             )
-            _message(
+            show_message(
                 self.limits, fill(text, money(quote.limits.per_tx_cap), money(quote.left_today))
             )
         else:
-            _message(self.limits, "")
+            show_message(self.limits, "")
         if quote.pin_needed:
-            _message(self.pin, self.tr("This amount needs the card's PIN."))
+            show_message(self.pin, self.tr("This amount needs the card's PIN."))
             self.go.setText(self.tr("Next: PIN"))
         else:
-            _message(self.pin, "")
+            show_message(self.pin, "")
             self.go.setText(fill(self.tr("Pay %1"), money(quote.amount)))
 
 
@@ -361,11 +349,11 @@ class PinPage(Retranslating, _Page):
         self.cancel.setText(self.tr("Cancel"))
         self.cancel.setEnabled(state.busy is None)
         if state.busy == "pay":
-            _message(self.message, self.tr("Paying\u2026"))
+            show_message(self.message, self.tr("Paying\u2026"))
         elif state.pin_error is not None:
-            _message(self.message, state.pin_error.message(self._lang()), "refused")
+            show_message(self.message, state.pin_error.message(self._lang()), "refused")
         else:
-            _message(self.message, "")
+            show_message(self.message, "")
 
 
 class ResultPage(Retranslating, _Page):
@@ -441,13 +429,13 @@ class ResultPage(Retranslating, _Page):
             self.detail.setText("")
         receipt = state.receipt
         if receipt == "printing":
-            _message(self.receipt, self.tr("Printing the receipt\u2026"))
+            show_message(self.receipt, self.tr("Printing the receipt\u2026"))
         elif receipt == "printed":
-            _message(self.receipt, self.tr("The receipt is printed."))
+            show_message(self.receipt, self.tr("The receipt is printed."))
         elif isinstance(receipt, HeitjeError):
-            _message(self.receipt, receipt.message(lang), "warning")
+            show_message(self.receipt, receipt.message(lang), "warning")
         else:
-            _message(self.receipt, "")
+            show_message(self.receipt, "")
 
 
 class RefundPage(Retranslating, _Page):
@@ -493,14 +481,14 @@ class RefundPage(Retranslating, _Page):
         else:
             self.go.setText(self.tr("Refund"))
         if state.busy == "refund":
-            _message(self.message, self.tr("Refunding\u2026"))
+            show_message(self.message, self.tr("Refunding\u2026"))
         elif state.refund_error is not None:
-            _message(self.message, state.refund_error.message(self._lang()), "refused")
+            show_message(self.message, state.refund_error.message(self._lang()), "refused")
         elif row is not None and cents is not None and cents > row.refundable:
             text = self.tr("That is more than is left of the payment (%1).")
-            _message(self.message, fill(text, money(row.refundable)), "refused")
+            show_message(self.message, fill(text, money(row.refundable)), "refused")
         else:
-            _message(self.message, "")
+            show_message(self.message, "")
 
 
 class LiftScanPage(Retranslating, _Page):
@@ -541,9 +529,9 @@ class LiftScanPage(Retranslating, _Page):
         self.cancel.setText(self.tr("Cancel"))
         self.cancel.setEnabled(state.busy is None)
         if state.lift_error is not None:
-            _message(self.message, state.lift_error.message(self._lang()), "refused")
+            show_message(self.message, state.lift_error.message(self._lang()), "refused")
         else:
-            _message(self.message, "")
+            show_message(self.message, "")
 
 
 class LiftPinPage(Retranslating, _Page):
@@ -572,8 +560,8 @@ class LiftPinPage(Retranslating, _Page):
         self.cancel.setText(self.tr("Cancel"))
         self.cancel.setEnabled(state.busy is None)
         if state.busy == "lift":
-            _message(self.message, self.tr("Lifting the block\u2026"))
+            show_message(self.message, self.tr("Lifting the block\u2026"))
         elif state.lift_error is not None:
-            _message(self.message, state.lift_error.message(self._lang()), "refused")
+            show_message(self.message, state.lift_error.message(self._lang()), "refused")
         else:
-            _message(self.message, "")
+            show_message(self.message, "")

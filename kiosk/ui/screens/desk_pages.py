@@ -30,7 +30,7 @@ from kiosk.ops.words import DASH
 from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.i18n import Retranslating
 from kiosk.ui.screens.resident_page import Notice, Section
-from kiosk.ui.theme import repolish
+from kiosk.ui.theme import show_message
 
 __all__ = ["DeskHomePage", "DeskResidentPage", "Notice", "button", "label", "show_notice"]
 
@@ -60,15 +60,10 @@ def button(name: str, *, primary: bool = False) -> QPushButton:
 def show_notice(widget: QLabel, notice: Notice | None) -> None:
     """The outcome line: its text in the language of the moment, in its tone; hidden if none."""
     if notice is None:
-        widget.clear()
-        widget.hide()
+        show_message(widget, "")
         return
     tone, text = notice
-    widget.setText(text())
-    if widget.property("tone") != tone:
-        widget.setProperty("tone", tone)
-        repolish(widget)
-    widget.show()
+    show_message(widget, text(), tone)
 
 
 def scrolled(content: QWidget, name: str) -> QScrollArea:

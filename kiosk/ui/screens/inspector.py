@@ -47,8 +47,8 @@ from kiosk.ui.screens.inspector_pages import (
     InspectorRejectPage,
     button,
     label,
-    show_message,
 )
+from kiosk.ui.theme import show_message
 from kiosk.ui.touches import touched_within
 
 __all__ = ["IDLE_MS", "InspectorScreen", "Page"]

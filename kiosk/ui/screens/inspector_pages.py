@@ -27,7 +27,7 @@ from kiosk.ops.words import DASH
 from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.i18n import Retranslating
 from kiosk.ui.screens.counter_pads import PinPad, amount_text, fill
-from kiosk.ui.theme import repolish
+from kiosk.ui.theme import show_message
 
 __all__ = [
     "InspectorClaimRow",
@@ -71,16 +71,6 @@ def scroll(inner: QWidget) -> QScrollArea:
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(inner)
     return area
-
-
-def show_message(widget: QLabel, text: str, tone: str | None = None) -> None:
-    """A line that is there only when it says something, in its tone (ok / refused)."""
-    widget.setText(text)
-    tone = tone if text else None
-    if widget.property("tone") != tone:
-        widget.setProperty("tone", tone)
-        repolish(widget)
-    widget.setVisible(bool(text))
 
 
 class InspectorLockedPage(Retranslating, QWidget):

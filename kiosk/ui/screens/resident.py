@@ -48,7 +48,7 @@ from kiosk.ui.scan_input import ScanInput
 from kiosk.ui.screens.resident_keypad import SerialKeypad
 from kiosk.ui.screens.resident_page import Notice, ResidentPage
 from kiosk.ui.speech import Speaker, longest_ms
-from kiosk.ui.theme import repolish
+from kiosk.ui.theme import show_message
 from kiosk.ui.touches import touched_within
 
 __all__ = ["IDLE_MS", "ResidentKioskScreen"]
@@ -402,18 +402,12 @@ class ResidentKioskScreen(Retranslating, QWidget):
 
     def _show_home_message(self) -> None:
         if self._refusal is not None:
-            self.home_message.setText(self._refusal.message(self._translations.lang))
-            self.home_message.setProperty("tone", "refused")
+            message = self._refusal.message(self._translations.lang)
+            show_message(self.home_message, message, "refused")
         elif self._looking_up:
-            self.home_message.setText(self.tr("Looking up your card…"))
-            self.home_message.setProperty("tone", None)
+            show_message(self.home_message, self.tr("Looking up your card…"))
         else:
-            self.home_message.clear()
-            self.home_message.setProperty("tone", None)
-            self.home_message.hide()
-            return
-        repolish(self.home_message)
-        self.home_message.show()
+            show_message(self.home_message, "")
 
     # -- the idle timer ----------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from kiosk.core.errors import Lang
 from kiosk.ops.results import ChoreLine, ClaimLine, ResidentView
 from kiosk.ops.words import DASH, date_words
 from kiosk.ui.i18n import Retranslating
-from kiosk.ui.theme import repolish
+from kiosk.ui.theme import show_message
 
 __all__ = ["Notice", "ResidentPage", "Section"]
 
@@ -287,14 +287,10 @@ class ResidentPage(Retranslating, QWidget):
 
     def _show_notice(self) -> None:
         if self._notice is None:
-            self.notice.clear()
-            self.notice.hide()
+            show_message(self.notice, "")
             return
         tone, text = self._notice
-        self.notice.setText(text())
-        self.notice.setProperty("tone", tone)
-        repolish(self.notice)
-        self.notice.show()
+        show_message(self.notice, text(), tone)
 
     # -- texts -------------------------------------------------------------------------------
 
