@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QDate, QLocale, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, Signal
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -25,17 +23,9 @@ from kiosk.ops.results import DayList, DayRow, DaySummary
 from kiosk.ui.i18n import Retranslating
 from kiosk.ui.screens.counter_pads import amount_text, fill
 from kiosk.ui.theme import repolish
+from kiosk.ui.widgets import scroll_area
 
 __all__ = ["DayPage", "DayRowView", "SummaryPage"]
-
-
-def _scroll(inner: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    area.setWidget(inner)
-    return area
 
 
 class DayRowView(Retranslating, QWidget):
@@ -131,7 +121,7 @@ class DayPage(Retranslating, QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.totals)
         layout.addWidget(self.empty)
-        layout.addWidget(_scroll(self._list), 1)
+        layout.addWidget(scroll_area(self._list), 1)
         layout.addLayout(buttons)
         self.retranslate()
 
@@ -206,7 +196,7 @@ class SummaryPage(Retranslating, QWidget):
         self.back_button.clicked.connect(self.back)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(_scroll(self._body), 1)
+        layout.addWidget(scroll_area(self._body), 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)

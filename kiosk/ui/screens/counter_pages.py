@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +25,7 @@ from kiosk.ops.staff import PinBlockLifted
 from kiosk.ui.i18n import Retranslating
 from kiosk.ui.screens.counter_pads import AmountPad, PinPad, amount_text, fill
 from kiosk.ui.theme import set_tone, show_message
+from kiosk.ui.widgets import button, label
 
 __all__ = [
     "AmountPage",
@@ -80,23 +80,6 @@ class CounterState:
         fresh = CounterState(limits=self.limits, limits_known=self.limits_known, online=self.online)
         for f in fields(self):
             setattr(self, f.name, getattr(fresh, f.name))
-
-
-def _label(name: str, *, size: str | None = None, wrap: bool = True) -> QLabel:
-    label = QLabel()
-    label.setObjectName(name)
-    label.setWordWrap(wrap)
-    if size is not None:
-        label.setProperty("text_size", size)
-    return label
-
-
-def _button(name: str, *, primary: bool = False) -> QPushButton:
-    button = QPushButton()
-    button.setObjectName(name)
-    if primary:
-        button.setProperty("kind", "primary")
-    return button
 
 
 def _pad_beside(
@@ -177,11 +160,11 @@ class AmountPage(Retranslating, _Page):
 
     def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
         super().__init__(state, lang)
-        self.title = _label("amount_title", size="title")
+        self.title = label("amount_title", size="title")
         self.pad = AmountPad(lang)
-        self.to_scan = _button("to_scan", primary=True)
-        self.to_day = _button("to_day")
-        self.to_summary = _button("to_summary")
+        self.to_scan = button("to_scan", primary=True)
+        self.to_day = button("to_day")
+        self.to_summary = button("to_summary")
         _pad_beside(self, self.pad, [self.title], [self.to_scan, self.to_day, self.to_summary])
         self.retranslate()
 
@@ -199,21 +182,21 @@ class ScanPage(Retranslating, _Page):
     def __init__(self, state: CounterState, lang: Callable[[], Lang], *, camera: bool) -> None:
         super().__init__(state, lang)
         self.camera = camera
-        self.title = _label("scan_title", size="title")
-        self.amount = _label("scan_amount", size="huge", wrap=False)
-        self.hint = _label("scan_hint")
+        self.title = label("scan_title", size="title")
+        self.amount = label("scan_amount", size="huge", wrap=False)
+        self.hint = label("scan_hint")
         self.preview = QLabel()
         self.preview.setObjectName("scan_preview")
         self.preview.setFixedSize(PREVIEW_W, PREVIEW_H)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setVisible(camera)  # no camera: no empty picture
-        self.serial_label = _label("serial_label")
+        self.serial_label = label("serial_label")
         self.serial_input = QLineEdit()
         self.serial_input.setObjectName("serial_input")
         self.serial_label.setBuddy(self.serial_input)
-        self.serial_go = _button("serial_go")
-        self.message = _label("scan_message")
-        self.cancel = _button("scan_cancel")
+        self.serial_go = button("serial_go")
+        self.message = label("scan_message")
+        self.cancel = button("scan_cancel")
         typed = QHBoxLayout()
         typed.addWidget(self.serial_input, 1)
         typed.addWidget(self.serial_go)
@@ -260,15 +243,15 @@ class ConfirmPage(Retranslating, _Page):
 
     def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
         super().__init__(state, lang)
-        self.title = _label("confirm_title", size="title")
-        self.amount = _label("confirm_amount", size="huge", wrap=False)
-        self.balance = _label("confirm_balance")
-        self.remaining = _label("confirm_remaining", size="title")
-        self.limits = _label("confirm_limits")
-        self.pin = _label("confirm_pin")
-        self.message = _label("confirm_message")
-        self.go = _button("confirm_go", primary=True)
-        self.cancel = _button("confirm_cancel")
+        self.title = label("confirm_title", size="title")
+        self.amount = label("confirm_amount", size="huge", wrap=False)
+        self.balance = label("confirm_balance")
+        self.remaining = label("confirm_remaining", size="title")
+        self.limits = label("confirm_limits")
+        self.pin = label("confirm_pin")
+        self.message = label("confirm_message")
+        self.go = button("confirm_go", primary=True)
+        self.cancel = button("confirm_cancel")
         buttons = QHBoxLayout()
         buttons.addWidget(self.cancel)
         buttons.addStretch(1)
@@ -296,8 +279,8 @@ class ConfirmPage(Retranslating, _Page):
         self.go.setEnabled(quote is not None and busy is None)
         show_message(self.message, self.tr("Paying\u2026") if busy == "pay" else "")
         if quote is None:
-            for label in (self.amount, self.balance, self.remaining):
-                label.setText("")
+            for line in (self.amount, self.balance, self.remaining):
+                line.setText("")
             show_message(self.limits, "")
             show_message(self.pin, "")
             self.go.setText(self.tr("Pay"))
@@ -330,12 +313,12 @@ class PinPage(Retranslating, _Page):
 
     def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
         super().__init__(state, lang)
-        self.title = _label("pin_title", size="title")
-        self.hint = _label("pin_hint")
+        self.title = label("pin_title", size="title")
+        self.hint = label("pin_hint")
         self.pad = PinPad()
-        self.message = _label("pin_message")
-        self.go = _button("pin_go", primary=True)
-        self.cancel = _button("pin_cancel")
+        self.message = label("pin_message")
+        self.go = button("pin_go", primary=True)
+        self.cancel = button("pin_cancel")
         self.pad.changed.connect(self.retranslate)
         _pad_beside(self, self.pad, [self.title, self.hint, self.message], [self.go, self.cancel])
         self.retranslate()
@@ -361,13 +344,13 @@ class ResultPage(Retranslating, _Page):
 
     def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
         super().__init__(state, lang)
-        self.headline = _label("result_headline", size="huge")
+        self.headline = label("result_headline", size="huge")
         self.headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.detail = _label("result_detail", size="title")
-        self.receipt = _label("result_receipt")
-        self.next = _button("result_next", primary=True)
-        self.retry = _button("result_retry")
-        self.lift = _button("result_lift")
+        self.detail = label("result_detail", size="title")
+        self.receipt = label("result_receipt")
+        self.next = button("result_next", primary=True)
+        self.retry = button("result_retry")
+        self.lift = button("result_lift")
         buttons = QHBoxLayout()
         buttons.addWidget(self.retry)
         buttons.addWidget(self.lift)
@@ -443,12 +426,12 @@ class RefundPage(Retranslating, _Page):
 
     def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
         super().__init__(state, lang)
-        self.title = _label("refund_title", size="title")
-        self.what = _label("refund_what")
+        self.title = label("refund_title", size="title")
+        self.what = label("refund_what")
         self.pad = AmountPad(lang)
-        self.message = _label("refund_message")
-        self.go = _button("refund_go", primary=True)
-        self.cancel = _button("refund_cancel")
+        self.message = label("refund_message")
+        self.go = button("refund_go", primary=True)
+        self.cancel = button("refund_cancel")
         self.pad.changed.connect(self.retranslate)
         _pad_beside(self, self.pad, [self.title, self.what, self.message], [self.go, self.cancel])
         self.retranslate()
@@ -497,15 +480,15 @@ class LiftScanPage(Retranslating, _Page):
 
     def __init__(self, state: CounterState, lang: Callable[[], Lang], *, camera: bool) -> None:
         super().__init__(state, lang)
-        self.title = _label("lift_scan_title", size="title")
-        self.hint = _label("lift_scan_hint")
-        self.message = _label("lift_scan_message")
+        self.title = label("lift_scan_title", size="title")
+        self.hint = label("lift_scan_hint")
+        self.message = label("lift_scan_message")
         self.preview = QLabel()
         self.preview.setObjectName("lift_preview")
         self.preview.setFixedSize(PREVIEW_W, PREVIEW_H)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setVisible(camera)
-        self.cancel = _button("lift_scan_cancel")
+        self.cancel = button("lift_scan_cancel")
         left = QVBoxLayout()
         for w in (self.title, self.hint, self.message):
             left.addWidget(w)
@@ -539,12 +522,12 @@ class LiftPinPage(Retranslating, _Page):
 
     def __init__(self, state: CounterState, lang: Callable[[], Lang]) -> None:
         super().__init__(state, lang)
-        self.title = _label("lift_pin_title", size="title")
-        self.hint = _label("lift_pin_hint")
+        self.title = label("lift_pin_title", size="title")
+        self.hint = label("lift_pin_hint")
         self.pad = PinPad()
-        self.message = _label("lift_pin_message")
-        self.go = _button("lift_go", primary=True)
-        self.cancel = _button("lift_pin_cancel")
+        self.message = label("lift_pin_message")
+        self.go = button("lift_go", primary=True)
+        self.cancel = button("lift_pin_cancel")
         self.pad.changed.connect(self.retranslate)
         _pad_beside(self, self.pad, [self.title, self.hint, self.message], [self.go, self.cancel])
         self.retranslate()

@@ -25,7 +25,8 @@ from kiosk.ops.staff import STAFF_ROLE_NAMES, StaffMember
 from kiosk.ops.words import date_words
 from kiosk.ui.i18n import Retranslating
 from kiosk.ui.screens.counter_pads import PinPad, fill
-from kiosk.ui.screens.desk_pages import Notice, button, label, show_notice
+from kiosk.ui.screens.desk_pages import Notice, button, show_notice
+from kiosk.ui.widgets import label
 
 __all__ = ["CONDITIONS", "LendPage", "OverridePage", "ReturnPage", "shift_days"]
 

@@ -27,34 +27,21 @@ from kiosk.core.errors import Lang
 from kiosk.ops.desk_results import MaintenanceLine, OverdueLine
 from kiosk.ops.results import ClaimLine, ResidentView
 from kiosk.ops.words import DASH
+from kiosk.ui import widgets
 from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.i18n import Retranslating
 from kiosk.ui.screens.resident_page import Notice, Section
 from kiosk.ui.theme import show_message
+from kiosk.ui.widgets import label, scroll_area
 
-__all__ = ["DeskHomePage", "DeskResidentPage", "Notice", "button", "label", "show_notice"]
+__all__ = ["DeskHomePage", "DeskResidentPage", "Notice", "button", "show_notice"]
 
 BUTTON_H = 64
 
 
-def label(name: str, *, size: str | None = None, tone: str | None = None) -> QLabel:
-    widget = QLabel()
-    widget.setObjectName(name)
-    widget.setWordWrap(True)
-    if size is not None:
-        widget.setProperty("text_size", size)
-    if tone is not None:
-        widget.setProperty("tone", tone)
-    return widget
-
-
 def button(name: str, *, primary: bool = False) -> QPushButton:
-    widget = QPushButton()
-    widget.setObjectName(name)
-    widget.setMinimumHeight(BUTTON_H)
-    if primary:
-        widget.setProperty("kind", "primary")
-    return widget
+    """The desk's buttons: all of one height, large enough to touch at a busy desk."""
+    return widgets.button(name, primary=primary, min_height=BUTTON_H)
 
 
 def show_notice(widget: QLabel, notice: Notice | None) -> None:
@@ -64,15 +51,6 @@ def show_notice(widget: QLabel, notice: Notice | None) -> None:
         return
     tone, text = notice
     show_message(widget, text(), tone)
-
-
-def scrolled(content: QWidget, name: str) -> QScrollArea:
-    scroller = QScrollArea()
-    scroller.setObjectName(name)
-    scroller.setWidgetResizable(True)
-    scroller.setWidget(content)
-    scroller.setFrameShape(QScrollArea.Shape.NoFrame)
-    return scroller
 
 
 def name_scrollbars(scroller: QScrollArea, vertical: str, horizontal: str) -> None:
@@ -120,7 +98,7 @@ class DeskHomePage(Retranslating, QWidget):
         columns.addLayout(left, 1)
         columns.addSpacing(24)
         columns.addLayout(right, 1)
-        self.scroller = scrolled(lists, "desk_lists_scroller")
+        self.scroller = scroll_area(lists, name="desk_lists_scroller", sideways=True)
         typing = QHBoxLayout()
         typing.addWidget(self.serial_input, 1)
         typing.addWidget(self.serial_go)
@@ -213,7 +191,7 @@ class DeskResidentPage(Retranslating, QWidget):
         col.addWidget(self.loans)
         col.addWidget(self.chores)
         col.addStretch(1)
-        self.scroller = scrolled(content, "desk_resident_scroller")
+        self.scroller = scroll_area(content, name="desk_resident_scroller", sideways=True)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         bottom.addWidget(self.done)

@@ -45,11 +45,10 @@ from kiosk.ui.screens.inspector_pages import (
     InspectorLockedPage,
     InspectorPinPage,
     InspectorRejectPage,
-    button,
-    label,
 )
 from kiosk.ui.theme import show_message
 from kiosk.ui.touches import touched_within
+from kiosk.ui.widgets import button, label
 
 __all__ = ["IDLE_MS", "InspectorScreen", "Page"]
 

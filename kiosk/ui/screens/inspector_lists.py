@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from kiosk.core.errors import Lang
 from kiosk.ops.inspector_results import Decided, RefusedDecision
 from kiosk.ui.i18n import Retranslating
-from kiosk.ui.screens.inspector_pages import label, scroll
 from kiosk.ui.theme import repolish
+from kiosk.ui.widgets import label, scroll_area
 
 __all__ = [
     "InspectorDecidedPage",
@@ -38,7 +38,7 @@ class _ListPage(QWidget):
         box = QVBoxLayout(self)
         box.addWidget(self.title)
         box.addWidget(self.empty)
-        self.scroller = scroll(self._list)
+        self.scroller = scroll_area(self._list)
         box.addWidget(self.scroller, 1)
 
     def _replace(self, views: list[QWidget]) -> None:

@@ -13,10 +13,8 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +26,7 @@ from kiosk.ui.camera_preview import CameraPreview
 from kiosk.ui.i18n import Retranslating
 from kiosk.ui.screens.counter_pads import PinPad, amount_text, fill
 from kiosk.ui.theme import show_message
+from kiosk.ui.widgets import button, label, scroll_area
 
 __all__ = [
     "InspectorClaimRow",
@@ -35,42 +34,10 @@ __all__ = [
     "InspectorLockedPage",
     "InspectorPinPage",
     "InspectorRejectPage",
-    "button",
-    "label",
-    "scroll",
-    "show_message",
 ]
 
 
 PREVIEW_W, PREVIEW_H = 320, 240
-
-
-def label(name: str, *, size: str | None = None, muted: bool = False) -> QLabel:
-    widget = QLabel()
-    widget.setObjectName(name)
-    widget.setWordWrap(True)
-    if size is not None:
-        widget.setProperty("text_size", size)
-    if muted:
-        widget.setProperty("muted", True)
-    return widget
-
-
-def button(name: str, *, primary: bool = False) -> QPushButton:
-    widget = QPushButton()
-    widget.setObjectName(name)
-    if primary:
-        widget.setProperty("kind", "primary")
-    return widget
-
-
-def scroll(inner: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    area.setWidget(inner)
-    return area
 
 
 class InspectorLockedPage(Retranslating, QWidget):
@@ -245,7 +212,7 @@ class InspectorClaimsPage(Retranslating, QWidget):
         box.addWidget(self.title)
         box.addWidget(self.notice)
         box.addWidget(self.empty)
-        self.scroller = scroll(self._list)
+        self.scroller = scroll_area(self._list)
         box.addWidget(self.scroller, 1)
         self.retranslate()
 
@@ -356,7 +323,7 @@ class InspectorRejectPage(Retranslating, QWidget):
         body.addStretch(1)
         box = QVBoxLayout(self)
         box.addWidget(self.title)
-        self.scroller = scroll(inner)
+        self.scroller = scroll_area(inner)
         box.addWidget(self.scroller, 1)
         box.addLayout(buttons)
         self.retranslate()
