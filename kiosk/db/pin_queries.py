@@ -6,7 +6,6 @@ the hashes a snapshot brings (`apply_server_pins`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -14,11 +13,10 @@ from typing import Final
 from sqlalchemy import Connection, delete, insert, select, update
 
 from kiosk.core.entries import Kind
-from kiosk.db.models import LedgerEntry
 from kiosk.db.pin_models import CardPin
+from kiosk.db.sync_queries import unacked_refs
 
 PINS = CardPin.__table__
-ENTRIES = LedgerEntry.__table__
 MAX_WRONG_TRIES: Final = 3
 
 
@@ -91,19 +89,11 @@ SOURCE_SERVER: Final = "server"  # from a snapshot
 def pending_pin_cards(conn: Connection, device_id: str, acked_seq: int) -> set[str]:
     """The cards whose PIN this device set in a card event the server has not acknowledged
     yet: a snapshot's hash for them is older than ours."""
-    rows = conn.execute(
-        select(ENTRIES.c.refs).where(
-            ENTRIES.c.device_id == device_id,
-            ENTRIES.c.seq > acked_seq,
-            ENTRIES.c.kind == Kind.CARD_EVENT.value,
-        )
-    ).scalars()
-    found = set()
-    for text in rows:
-        refs = json.loads(text)
-        if refs.get("event") == "pin_set" and isinstance(refs.get("card"), str):
-            found.add(refs["card"])
-    return found
+    return {
+        refs["card"]
+        for refs in unacked_refs(conn, device_id, acked_seq, (Kind.CARD_EVENT,))
+        if refs.get("event") == "pin_set" and isinstance(refs.get("card"), str)
+    }
 
 
 def apply_server_pins(

@@ -442,6 +442,19 @@ def _upsert(
             conn.execute(update(table).where(table.c[key] == values[key]).values(**changed))
 
 
+def unacked_refs(
+    conn: Connection, device_id: str, acked_seq: int, kinds: Iterable[Kind] | None = None
+) -> list[dict[str, Any]]:
+    """The refs of this device's entries (of `kinds`, or all) the server has not acknowledged
+    yet: what a snapshot may not know of, so must not undo (PINs set, claims stepped, loans)."""
+    query = select(ENTRIES.c.refs).where(
+        ENTRIES.c.device_id == device_id, ENTRIES.c.seq > acked_seq
+    )
+    if kinds is not None:
+        query = query.where(ENTRIES.c.kind.in_([k.value for k in kinds]))
+    return [json.loads(text) for text in conn.execute(query).scalars()]
+
+
 def apply_snapshot(conn: Connection, snap: SnapshotData, received_at: int) -> None:
     """Apply a verified snapshot whole, in the caller's transaction; its version row last.
 

@@ -6,8 +6,6 @@ in the snapshot's own transaction, so a snapshot is applied whole or not at all.
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import Connection, insert, select
 
 from kiosk.core.entries import Kind
@@ -15,11 +13,11 @@ from kiosk.db import loan_queries as lq
 from kiosk.db import models as m
 from kiosk.db import ops_queries as oq
 from kiosk.db import pin_queries as pq
+from kiosk.db import sync_queries as q
 from kiosk.sync import protocol as p
 
 STAFF = m.Staff.__table__
 CARDS = m.Card.__table__
-ENTRIES = m.LedgerEntry.__table__
 
 
 def apply_contents(
@@ -84,26 +82,17 @@ def _staff_pins(conn: Connection, staff: list[p.StaffRow]) -> dict[str, str | No
 
 def _pending_claims(conn: Connection, device_id: str, acked_seq: int) -> set[str]:
     """The claims of this device's entries the server has not acknowledged yet."""
-    rows = conn.execute(
-        select(ENTRIES.c.claim_id, ENTRIES.c.refs).where(
-            ENTRIES.c.device_id == device_id, ENTRIES.c.seq > acked_seq
-        )
-    ).all()
-    found = set()
-    for claim_id, text in rows:
-        claim = claim_id or json.loads(text).get("claim")
-        if isinstance(claim, str):
-            found.add(claim)
-    return found
+    return {
+        refs["claim"]
+        for refs in q.unacked_refs(conn, device_id, acked_seq)
+        if isinstance(refs.get("claim"), str)
+    }
 
 
 def _pending_loans(conn: Connection, device_id: str, acked_seq: int) -> set[str]:
     """The loans this device lent or took back in entries the server has not acknowledged."""
-    rows = conn.execute(
-        select(ENTRIES.c.refs).where(
-            ENTRIES.c.device_id == device_id,
-            ENTRIES.c.seq > acked_seq,
-            ENTRIES.c.kind.in_((Kind.LOAN.value, Kind.RETURN.value)),
-        )
-    ).scalars()
-    return {str(json.loads(text).get("loan")) for text in rows}
+    return {
+        refs["loan"]
+        for refs in q.unacked_refs(conn, device_id, acked_seq, (Kind.LOAN, Kind.RETURN))
+        if isinstance(refs.get("loan"), str)
+    }
