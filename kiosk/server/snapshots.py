@@ -479,14 +479,8 @@ def _claims(conn: Connection, areas: Sequence[str], floor: int) -> list[ClaimRow
 
 
 def _components(stored: str | None) -> list[str]:
-    """A box's component lines as the back office stored them (a JSON list of text)."""
-    try:
-        value = json.loads(stored or "[]")
-    except ValueError:
-        return []
-    if not isinstance(value, list):
-        return []
-    return [str(v)[:500] for v in value if str(v).strip()][:50]
+    """A box's component lines as the back office stored them, within the wire's bounds."""
+    return [line[:500] for line in t.components_of(stored) if line.strip()][:50]
 
 
 def _loans(conn: Connection, areas: Sequence[str]) -> list[LoanRow]:

@@ -7,6 +7,8 @@ Every row a snapshot carries has a ``version`` column: the server-wide change co
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -231,6 +233,17 @@ klusboxes = Table(
     Column("components", Text, nullable=False, server_default="[]"),
     Column("maintenance", Boolean, nullable=False, server_default=false()),
 )
+
+
+def components_of(stored: str | None) -> tuple[str, ...]:
+    """klusboxes.components as written: a JSON list of lines ("2 bezems"); () for anything
+    else."""
+    try:
+        value = json.loads(stored or "[]")
+    except ValueError:
+        return ()
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
 
 # Chore claims the server knows: from claim_signup entries, approval entries (any device's
 # chain, including the server's own for approvals recorded here by an inspector).

@@ -46,14 +46,6 @@ class Klusbox:
         return d
 
 
-def components_of(stored: str) -> tuple[str, ...]:
-    try:
-        value = json.loads(stored)
-    except ValueError:
-        return ()
-    return tuple(str(v) for v in value) if isinstance(value, list) else ()
-
-
 def get(conn: Connection, box_id: str) -> Klusbox | None:
     row = conn.execute(
         select(K.id, K.name, K.kind, K.neighbourhood_id, K.components, K.maintenance).where(
@@ -63,7 +55,7 @@ def get(conn: Connection, box_id: str) -> Klusbox | None:
     if row is None:
         return None
     return Klusbox(
-        row.id, row.name, row.kind, row.neighbourhood_id, components_of(row.components),
+        row.id, row.name, row.kind, row.neighbourhood_id, t.components_of(row.components),
         bool(row.maintenance),
     )  # fmt: skip
 

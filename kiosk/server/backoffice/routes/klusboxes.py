@@ -53,7 +53,7 @@ def klusbox_list(request: Request, office: OfficeDep, me: Viewer, query: ListQue
         rows = [
             (
                 row,
-                klusboxes.components_of(row["components"]),
+                t.components_of(row["components"]),
                 KLUSBOX_STATE_KEYS[klusboxes.state(bool(row["maintenance"]), row["id"] in loans)],
                 loans.get(row["id"]),
             )
