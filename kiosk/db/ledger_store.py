@@ -502,20 +502,30 @@ class LedgerStore:
                     "Deze klus is nog niet goedgekeurd door een inspecteur.",
                     "This chore has not been approved by an inspector yet.",
                 )
-            reward = conn.execute(
-                select(Chore.reward).where(Chore.id == claim.chore_id)
-            ).scalar_one()
-            entry = self._append(
-                conn,
-                Kind.EARN,
-                debit=acc.ISSUANCE,
-                credit=acc.wallet(claim.resident_id),
-                amount=reward,
-                refs={"claim": claim_id, "approval": claim.approval_tx},
-                claim_id=claim_id,
-            )
-            _set_claim(conn, claim_id, "rewarded", self.clock.now_ms(), earn_tx=entry.tx_id)
-            return entry
+            return self._earn_in(conn, claim, claim.approval_tx)
+
+    def _earn_in(self, conn: Connection, claim: Row[Any], approval_tx: str) -> Entry:
+        """The claim's chore's reward to its resident, resting on `approval_tx`; the claim
+        rewarded. In the caller's transaction, which checked the claim's state."""
+        reward = conn.execute(select(Chore.reward).where(Chore.id == claim.chore_id)).scalar_one()
+        entry = self._append(
+            conn,
+            Kind.EARN,
+            debit=acc.ISSUANCE,
+            credit=acc.wallet(claim.resident_id),
+            amount=reward,
+            refs={"claim": claim.id, "approval": approval_tx},
+            claim_id=claim.id,
+        )
+        _set_claim(
+            conn,
+            claim.id,
+            "rewarded",
+            self.clock.now_ms(),
+            approval_tx=approval_tx,
+            earn_tx=entry.tx_id,
+        )
+        return entry
 
     # -- chore claims (event entries) -----------------------------------------------------
 
@@ -597,35 +607,11 @@ class LedgerStore:
         with self.transaction() as conn:
             claim = _claim(conn, claim_id)
             if claim.status != "done":
-                raise LedgerError(
-                    "claim_wrong_state",
-                    f"Dat kan nu niet: de klus staat op '{claim.status}'.",
-                    f"That is not possible now: the chore claim is '{claim.status}'.",
-                )
-            reward = conn.execute(
-                select(Chore.reward).where(Chore.id == claim.chore_id)
-            ).scalar_one()
+                raise _wrong_state(claim.status)
             approval = self._append(
                 conn, Kind.APPROVAL, refs={"claim": claim_id, "inspector": inspector_card}
             )
-            earn = self._append(
-                conn,
-                Kind.EARN,
-                debit=acc.ISSUANCE,
-                credit=acc.wallet(claim.resident_id),
-                amount=reward,
-                refs={"claim": claim_id, "approval": approval.tx_id},
-                claim_id=claim_id,
-            )
-            _set_claim(
-                conn,
-                claim_id,
-                "rewarded",
-                self.clock.now_ms(),
-                approval_tx=approval.tx_id,
-                earn_tx=earn.tx_id,
-            )
-            return approval, earn
+            return approval, self._earn_in(conn, claim, approval.tx_id)
 
     # -- klusbox loans (event entries; kiosk/db/loan_queries.py) ------------------------------
 
@@ -786,11 +772,7 @@ class LedgerStore:
         with self.transaction() as conn:
             claim = _claim(conn, claim_id)
             if claim.status not in allowed:
-                raise LedgerError(
-                    "claim_wrong_state",
-                    f"Dat kan nu niet: de klus staat op '{claim.status}'.",
-                    f"That is not possible now: the chore claim is '{claim.status}'.",
-                )
+                raise _wrong_state(claim.status)
             entry = self._append(conn, kind, refs={"claim": claim_id, **(extra or {})})
             now = self.clock.now_ms()
             _set_claim(
@@ -861,6 +843,14 @@ def _claim(conn: Connection, claim_id: str) -> Row[Any]:
     if row is None:
         raise not_found("klusaanmelding", "claim", claim_id)
     return row
+
+
+def _wrong_state(status: str) -> LedgerError:
+    return LedgerError(
+        "claim_wrong_state",
+        f"Dat kan nu niet: de klus staat op '{status}'.",
+        f"That is not possible now: the chore claim is '{status}'.",
+    )
 
 
 def _set_claim(
