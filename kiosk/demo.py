@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.core import accounts as acc
@@ -78,9 +79,27 @@ CHORES = [
 ]
 
 
+@dataclass(frozen=True)
+class CardSerials:
+    residents: dict[str, str]  # resident id -> card serial
+    labels: dict[str, str]  # klusbox id -> label serial
+    staff: dict[str, str]  # staff id -> staff card serial
+
+
+def card_serials() -> CardSerials:
+    """Every demo card's serial: fixed, so the demo system, the screenshots and the tests find
+    the cards seed_demo prints (drawn from one Random, residents, then labels, then staff: the
+    inspector's card keeps the serial earlier demos printed)."""
+    rng = random.Random(2026)
+    residents = {rid: new_serial(CardKind.RESIDENT, rng) for rid, _name, _nid in RESIDENTS}
+    labels = {kid: new_serial(CardKind.KLUSBOX, rng) for kid, *_rest in KLUSBOXES}
+    staff = {sid: new_serial(CardKind.STAFF, rng) for sid, _name, _role in STAFF}
+    return CardSerials(residents, labels, staff)
+
+
 def seed_demo(store: LedgerStore, data_dir: Path) -> None:
     """Fill an empty ledger with the demo set. Deterministic apart from keys and tx ids."""
-    rng = random.Random(2026)
+    serials = card_serials()
     municipality = load_or_create_key(data_dir / MUNICIPALITY_DEMO_KEY)
     (data_dir / "municipality.pub").write_text(bytes(municipality.verify_key).hex() + "\n")
     now = store.clock.now_ms()
@@ -93,23 +112,17 @@ def seed_demo(store: LedgerStore, data_dir: Path) -> None:
             reg.add_staff(conn, sid, name, role)
         for rid, name, nid in RESIDENTS:
             reg.add_resident(conn, rid, name, nid, created_at=now - 60 * DAY_MS)
-            card = issue_card(
-                municipality, CardKind.RESIDENT, new_serial(CardKind.RESIDENT, rng), today
-            )
+            card = issue_card(municipality, CardKind.RESIDENT, serials.residents[rid], today)
             reg.add_card(conn, card.serial, str(card.kind), card.payload, today, resident_id=rid)
         for mid, name, nid in MERCHANTS:
             reg.add_merchant(conn, mid, name, nid)
         for kid, kind, name, nid, components in KLUSBOXES:
             reg.add_klusbox(conn, kid, kind, name, nid, components)
-            label = issue_card(
-                municipality, CardKind.KLUSBOX, new_serial(CardKind.KLUSBOX, rng), today
-            )
+            label = issue_card(municipality, CardKind.KLUSBOX, serials.labels[kid], today)
             reg.add_card(conn, label.serial, str(label.kind), label.payload, today, klusbox_id=kid)
         pin_hash = hash_pin(DEMO_STAFF_PIN)  # once: slow on purpose
-        for sid, _name, _role in STAFF:  # the inspector's first: its serial is the old one
-            staff_card = issue_card(
-                municipality, CardKind.STAFF, new_serial(CardKind.STAFF, rng), today
-            )
+        for sid, _name, _role in STAFF:
+            staff_card = issue_card(municipality, CardKind.STAFF, serials.staff[sid], today)
             reg.add_card(
                 conn,
                 staff_card.serial,

@@ -161,9 +161,8 @@ STAFF, DEMO_STAFF_PIN = demo.STAFF, demo.DEMO_STAFF_PIN  # the same people as th
 
 
 def resident_serials() -> dict[str, str]:
-    """The residents' card serials, as kiosk/demo.py draws them (the same seed and order)."""
-    rng = random.Random(2026)
-    return {rid: new_serial(CardKind.RESIDENT, rng) for rid, _name, _nid in demo.RESIDENTS}
+    """The residents' card serials, as kiosk/demo.py prints them."""
+    return demo.card_serials().residents
 
 
 def staff_serials() -> dict[str, str]:

@@ -28,7 +28,6 @@ page lists it overdue, Annie's new loan needs a staff card, and its label opens 
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import tempfile
 import time
@@ -40,17 +39,15 @@ from typing import Final
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
-from kiosk.core.cards import CardKind, new_serial
 from kiosk.core.errors import HeitjeError, Lang
 from kiosk.demo import (
     DEMO_STAFF_PIN,
-    KLUSBOXES,
     OVERDUE_BOX,
     OVERDUE_RESIDENT,
     RESIDENTS,
     SECOND_BOX_LABEL,
-    STAFF,
     add_demo_work,
+    card_serials,
     seed_demo,
 )
 from kiosk.device import open_device
@@ -69,7 +66,6 @@ __all__ = [
     "ROLES",
     "Run",
     "demo_serials",
-    "demo_staff_serials",
     "render_screenshots",
 ]
 
@@ -114,29 +110,9 @@ class Run:
 
 
 def demo_serials() -> dict[str, str]:
-    """The card serial of each demo resident (kiosk/demo.py draws them from Random(2026), in
-    the order of RESIDENTS), by name."""
-    rng = random.Random(2026)
-    return {name: new_serial(CardKind.RESIDENT, rng) for _rid, name, _nid in RESIDENTS}
-
-
-def demo_label_serials() -> dict[str, str]:
-    """The label serial of each demo klusbox, by box id (drawn after the residents' cards)."""
-    rng = random.Random(2026)
-    for _ in RESIDENTS:
-        new_serial(CardKind.RESIDENT, rng)
-    return {kid: new_serial(CardKind.KLUSBOX, rng) for kid, *_rest in KLUSBOXES}
-
-
-def demo_staff_serials() -> dict[str, str]:
-    """The staff card serial of each demo staff member, by staff id: kiosk/demo.py draws them
-    from Random(2026) after the residents' cards and the klusbox labels."""
-    rng = random.Random(2026)
-    for _ in RESIDENTS:
-        new_serial(CardKind.RESIDENT, rng)
-    for _ in KLUSBOXES:
-        new_serial(CardKind.KLUSBOX, rng)
-    return {sid: new_serial(CardKind.STAFF, rng) for sid, _name, _role in STAFF}
+    """The card serial of each demo resident (kiosk/demo.py card_serials), by name."""
+    serials = card_serials().residents
+    return {name: serials[rid] for rid, name, _nid in RESIDENTS}
 
 
 def render_screenshots(
@@ -442,7 +418,7 @@ class _DeskWalk(_Walk):
         self.shown("desk_page_resident")
         self.click("desk_resident_done")
         self.shown("desk_page_home")
-        self.scan(demo_label_serials()[OVERDUE_BOX])
+        self.scan(card_serials().labels[OVERDUE_BOX])
         self.shown("desk_page_return")
 
 
@@ -461,7 +437,7 @@ class _InspectorWalk(_Walk):
         on_card = getattr(self.screen, "on_card", None)
         if not callable(on_card):
             raise Missed("the screen has no on_card()")
-        on_card(demo_staff_serials()["staff-insp-1"])
+        on_card(card_serials().staff["staff-insp-1"])
         self.shown("inspector_page_pin")
         for digit in DEMO_STAFF_PIN[:-1]:  # the dots of all but the last digit show
             self.click(f"pin_key_{digit}")
