@@ -247,6 +247,44 @@ def spin_until(predicate: Callable[[], bool], timeout_s: float) -> bool:
     return predicate()
 
 
+def time_scans(
+    camera: BenchCamera,
+    frames_dir: Path,
+    names: list[str],
+    shown: list[float],
+    name_shown: Callable[[], str | None],
+    go_home: Callable[[], None],
+    refused: list[str],
+    what: str,
+    *,
+    gap_first: bool,
+) -> tuple[list[float], int, int]:
+    """Hold each filmed card up to the camera until the screen says it shows it (`shown` gets
+    the moment); the milliseconds from the first frame, and how many were missed or showed
+    another name than `names`. The gap between two cards comes before each card (a counter
+    top) or after it, before going home (a label taken away first)."""
+    latencies: list[float] = []
+    missed = wrong = 0
+    for i in range(len(names)):
+        if gap_first:
+            spin_until(lambda: False, GAP_S)
+        shown.clear()
+        camera.show([read_frame(frames_dir / f"{i:04d}-{j}.jpg") for j in range(CARD_FRAMES)])
+        if spin_until(lambda: bool(shown), WAIT_S):
+            latencies.append((shown[0] - camera.shown_at.get(timeout=WAIT_S)) * 1000.0)
+            if name_shown() != names[i]:
+                wrong += 1
+        else:
+            camera.shown_at.get(timeout=WAIT_S)
+            missed += 1
+            if missed == i + 1 >= 10:
+                raise RuntimeError(f"the first {missed} {what} were all missed: {refused}")
+        if not gap_first:
+            spin_until(lambda: False, GAP_S)
+        go_home()
+    return latencies, missed, wrong
+
+
 def bench_kiosk(data_dir: Path, frames_dir: Path) -> dict[str, object]:
     from PySide6.QtWidgets import QApplication, QLabel
 
@@ -273,10 +311,7 @@ def bench_kiosk(data_dir: Path, frames_dir: Path) -> dict[str, object]:
     screen = ResidentKioskScreen(device, scan, translations, bridge)
     screen.resize(1280, 800)
     screen.show()
-    latencies: list[float] = []
     shown: list[float] = []
-    missed = 0
-    wrong = 0
 
     def on_shown() -> None:
         screen.repaint()  # the balance is on the screen, not only in the widgets
@@ -289,21 +324,15 @@ def bench_kiosk(data_dir: Path, frames_dir: Path) -> dict[str, object]:
         scan.start()
         screen.set_active(True)
         spin_until(lambda: camera.state == SourceState.RUNNING, WAIT_S)
-        for i in range(scans):
-            spin_until(lambda: False, GAP_S)  # the counter top between two customers
-            shown.clear()
-            camera.show([read_frame(frames_dir / f"{i:04d}-{j}.jpg") for j in range(CARD_FRAMES)])
-            if spin_until(lambda: bool(shown), WAIT_S):
-                latencies.append((shown[0] - camera.shown_at.get(timeout=WAIT_S)) * 1000.0)
-                label = screen.findChild(QLabel, "resident_name")
-                if label is None or label.text() != names[i]:
-                    wrong += 1
-            else:
-                camera.shown_at.get(timeout=WAIT_S)
-                missed += 1
-                if missed == i + 1 >= 10:
-                    raise RuntimeError(f"the first {missed} cards were all missed: {refused}")
-            screen.go_home()
+
+        def name_shown() -> str | None:
+            label = screen.findChild(QLabel, "resident_name")
+            return None if label is None else label.text()
+
+        latencies, missed, wrong = time_scans(
+            camera, frames_dir, names, shown, name_shown, screen.go_home, refused, "cards",
+            gap_first=True,  # the counter top between two customers
+        )  # fmt: skip
         memory = rss_mb()
     finally:
         screen.set_active(False)
@@ -456,10 +485,7 @@ def bench_desk(data_dir: Path, frames_dir: Path) -> dict[str, object]:
     screen = DeskScreen(device, scan, translations, bridge)
     screen.resize(1280, 800)
     screen.show()
-    latencies: list[float] = []
     shown: list[float] = []
-    missed = 0
-    wrong = 0
 
     def on_page(page: object) -> None:
         if page is Page.RETURN:
@@ -473,22 +499,12 @@ def bench_desk(data_dir: Path, frames_dir: Path) -> dict[str, object]:
         scan.start()
         screen.set_active(True)
         spin_until(lambda: camera.state == SourceState.RUNNING, WAIT_S)
-        for i in range(scans):
-            shown.clear()
-            camera.show([read_frame(frames_dir / f"{i:04d}-{j}.jpg") for j in range(CARD_FRAMES)])
-            if spin_until(lambda: bool(shown), WAIT_S):
-                latencies.append((shown[0] - camera.shown_at.get(timeout=WAIT_S)) * 1000.0)
-                if screen.return_page.title.text() != names[i]:
-                    wrong += 1
-            else:
-                camera.shown_at.get(timeout=WAIT_S)
-                missed += 1
-                if missed == i + 1 >= 10:
-                    raise RuntimeError(f"the first {missed} labels were all missed: {refused}")
-            # The label is taken away before the volunteer goes home: home forgets the scans,
-            # and the label's last frames would open its return page again.
-            spin_until(lambda: False, GAP_S)
-            screen.go_home()
+        # The label is taken away before the volunteer goes home: home forgets the scans,
+        # and the label's last frames would open its return page again.
+        latencies, missed, wrong = time_scans(
+            camera, frames_dir, names, shown, screen.return_page.title.text, screen.go_home,
+            refused, "labels", gap_first=False,
+        )  # fmt: skip
     finally:
         screen.set_active(False)
         scan.stop()
